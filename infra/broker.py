@@ -1,0 +1,396 @@
+"""A real single-node Apache Kafka broker (KRaft, combined broker + controller) without Docker.
+
+The broker's jars come from Maven Central: Maven resolves ``infra/pom.xml`` into an ignored
+cache (``<project>/.cache/m2`` by default) and writes the class path to a file; the broker is
+then started as ``java -cp <classpath> kafka.Kafka server.properties``.
+
+The same code serves ``wallboard kafka start|stop|status`` and the pytest session fixture, so
+the tests exercise exactly what a user runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+__all__ = [
+    "BrokerError",
+    "BrokerSpec",
+    "BrokerStatus",
+    "KafkaBroker",
+    "create_topics",
+    "default_home",
+    "free_port",
+    "resolve_classpath",
+]
+
+KAFKA_MAIN = "kafka.Kafka"
+STORAGE_TOOL = "kafka.tools.StorageTool"
+
+
+class BrokerError(RuntimeError):
+    """The broker could not be resolved, formatted, started or stopped; the message says why."""
+
+
+def default_home() -> Path:
+    """Where the Maven cache and broker state live: ``$WALLBOARD_HOME``, else ``<repo>/.cache``
+    for a source checkout, else ``~/.cache/cc-wallboard``."""
+    env = os.environ.get("WALLBOARD_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    repo = Path(__file__).resolve().parent.parent
+    if (repo / "pyproject.toml").is_file():
+        return repo / ".cache"
+    return Path.home() / ".cache" / "cc-wallboard"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free a moment ago (bind to port 0 and read it back)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _packaged(name: str) -> str:
+    return resources.files("infra").joinpath(name).read_text(encoding="utf-8")
+
+
+def resolve_classpath(cache_dir: Path, *, log: Callable[[str], None] = print) -> str:
+    """Resolve the broker's jars with Maven into ``cache_dir/m2`` once; return the class path.
+
+    The class path file is keyed by the pom's content, so a version bump re-resolves.
+    """
+    pom_text = _packaged("pom.xml")
+    key = uuid.uuid5(uuid.NAMESPACE_URL, pom_text).hex[:12]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cp_file = cache_dir / f"kafka-classpath-{key}.txt"
+    if cp_file.is_file():
+        cp = cp_file.read_text(encoding="utf-8").strip()
+        if cp and all(Path(p).is_file() for p in cp.split(os.pathsep)):
+            return cp
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise BrokerError("Maven ('mvn') is not on PATH: it is needed to fetch the Kafka jars")
+    pom = cache_dir / "kafka-runtime-pom.xml"
+    pom.write_text(pom_text, encoding="utf-8")
+    log(f"resolving Apache Kafka jars from Maven Central into {cache_dir / 'm2'} ...")
+    cmd = [
+        mvn, "-B", "-q", f"-Dmaven.repo.local={cache_dir / 'm2'}", "-f", str(pom),
+        "dependency:build-classpath", f"-Dmdep.outputFile={cp_file}",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not cp_file.is_file():
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
+        raise BrokerError("Maven could not resolve the Kafka jars:\n" + "\n".join(tail))
+    return cp_file.read_text(encoding="utf-8").strip()
+
+
+@dataclass(frozen=True)
+class BrokerSpec:
+    """Where and how one broker runs. ``state_dir`` holds data, config, log and pid file."""
+
+    state_dir: Path
+    port: int = 9092
+    controller_port: int | None = None  # default: port + 1
+    host: str = "127.0.0.1"
+    heap: str = "512m"
+    partitions: int = 3
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def ctrl_port(self) -> int:
+        return self.controller_port if self.controller_port is not None else self.port + 1
+
+    def properties(self) -> str:
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{self.host}:{self.ctrl_port}",
+            "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.ctrl_port}",
+            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "log.dirs": str(self.state_dir / "data"),
+            "num.partitions": str(self.partitions),
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "3",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "auto.create.topics.enable": "true",
+            **self.extra,
+        }
+        return "".join(f"{k}={v}\n" for k, v in props.items())
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    running: bool
+    pid: int | None
+    bootstrap: str
+    log_path: Path
+
+    def describe(self) -> str:
+        if self.running:
+            return f"kafka: running (pid {self.pid}) on {self.bootstrap}; log: {self.log_path}"
+        return f"kafka: not running; log: {self.log_path}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still "exists"; treat it as dead.
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+    return True
+
+
+def _answers_metadata(bootstrap: str, timeout_s: float) -> bool:
+    """True when the broker answers a metadata request and reports itself unfenced."""
+    from kafka import KafkaAdminClient  # local: keep `wallboard --help` fast
+    from kafka.errors import KafkaError
+
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            request_timeout_ms=int(timeout_s * 1000),
+            client_id="wallboard-probe",
+        )
+    except (KafkaError, OSError, ValueError):
+        return False
+    try:
+        cluster = admin.describe_cluster()
+        return any(not b.get("is_fenced", False) for b in cluster.get("brokers", []))
+    except (KafkaError, OSError, ValueError):
+        return False
+    finally:
+        admin.close()
+
+
+class KafkaBroker:
+    """Start, stop and inspect one broker described by a :class:`BrokerSpec`."""
+
+    def __init__(self, spec: BrokerSpec, *, cache_dir: Path | None = None,
+                 log: Callable[[str], None] = print) -> None:
+        self.spec = spec
+        self.cache_dir = cache_dir or default_home()
+        self._log = log
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    # -- paths -----------------------------------------------------------------------------
+    @property
+    def pid_path(self) -> Path:
+        return self.spec.state_dir / "broker.pid"
+
+    @property
+    def log_path(self) -> Path:
+        return self.spec.state_dir / "broker.log"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.spec.state_dir / "data"
+
+    def _read_pid(self) -> int | None:
+        try:
+            return int(self.pid_path.read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def status(self) -> BrokerStatus:
+        pid = self._read_pid()
+        running = pid is not None and _pid_alive(pid)
+        return BrokerStatus(running, pid if running else None, self.spec.bootstrap, self.log_path)
+
+    def start(self, *, timeout_s: float = 90.0) -> BrokerStatus:
+        """Start the broker and wait until it answers a metadata request. Idempotent."""
+        current = self.status()
+        if current.running:
+            self._log(f"kafka: already running (pid {current.pid}) on {self.spec.bootstrap}")
+            return current
+        if self._read_pid() is not None:
+            self._log(f"kafka: removing stale pid file {self.pid_path}")
+            self.pid_path.unlink(missing_ok=True)
+        for port in (self.spec.port, self.spec.ctrl_port):
+            if not _port_free(self.spec.host, port):
+                raise BrokerError(f"port {port} on {self.spec.host} is already in use")
+        classpath = resolve_classpath(self.cache_dir, log=self._log)
+        java = shutil.which("java")
+        if java is None:
+            raise BrokerError("Java ('java') is not on PATH: Kafka needs Java 17 or later")
+        self.spec.state_dir.mkdir(parents=True, exist_ok=True)
+        props = self.spec.state_dir / "server.properties"
+        props.write_text(self.spec.properties(), encoding="utf-8")
+        log4j = self.spec.state_dir / "log4j2.yaml"
+        log4j.write_text(_packaged("log4j2.yaml"), encoding="utf-8")
+        jvm = [java, f"-Xms{min_heap(self.spec.heap)}", f"-Xmx{self.spec.heap}",
+               "-XX:+UseG1GC", "-Djava.awt.headless=true",
+               f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
+        if not (self.data_dir / "meta.properties").is_file():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            fmt = subprocess.run([*jvm, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(props)],
+                                 capture_output=True, text=True, check=False)
+            if fmt.returncode != 0:
+                raise BrokerError("formatting the KRaft storage failed:\n" + fmt.stdout[-2000:]
+                                  + fmt.stderr[-2000:])
+        started = time.monotonic()
+        with open(self.log_path, "ab") as logf:
+            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv
+                [*jvm, KAFKA_MAIN, str(props)], stdout=logf, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.spec.state_dir)
+        self.pid_path.write_text(f"{self._proc.pid}\n", encoding="utf-8")
+        deadline = started + timeout_s
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                self.pid_path.unlink(missing_ok=True)
+                raise BrokerError(f"the broker exited with code {self._proc.returncode} while "
+                                  f"starting; last log lines:\n{self.log_tail()}")
+            if _answers_metadata(self.spec.bootstrap, timeout_s=2.0):
+                self.startup_s = time.monotonic() - started
+                self._log(f"kafka: ready on {self.spec.bootstrap} in {self.startup_s:.1f} s "
+                          f"(pid {self._proc.pid}); log: {self.log_path}")
+                return self.status()
+            time.sleep(0.25)
+        self.stop()
+        raise BrokerError(f"the broker did not answer on {self.spec.bootstrap} within "
+                          f"{timeout_s:.0f} s; last log lines:\n{self.log_tail()}")
+
+    def stop(self, *, timeout_s: float = 30.0) -> bool:
+        """SIGTERM, wait up to ``timeout_s``, then SIGKILL. Returns whether a broker was running."""
+        pid = self._read_pid()
+        if pid is None or not _pid_alive(pid):
+            self.pid_path.unlink(missing_ok=True)
+            self._log("kafka: not running")
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and _pid_alive(pid):
+            self._reap()
+            time.sleep(0.1)
+        if _pid_alive(pid):
+            self._log(f"kafka: pid {pid} ignored SIGTERM for {timeout_s:.0f} s; killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            while _pid_alive(pid):
+                self._reap()
+                time.sleep(0.05)
+        self._reap()
+        self.pid_path.unlink(missing_ok=True)
+        self._log(f"kafka: stopped (pid {pid})")
+        return True
+
+    def _reap(self) -> None:
+        if self._proc is not None:
+            self._proc.poll()
+
+    def rss_bytes(self) -> int | None:
+        """Resident set size of the running broker (Linux /proc), for reports and benchmarks."""
+        pid = self._read_pid()
+        if pid is None:
+            return None
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            return None
+        return None
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def min_heap(heap: str) -> str:
+    """Initial heap: a quarter of the maximum (keeps the RSS of an idle dev broker small)."""
+    units = {"k": 1, "m": 1024, "g": 1024 * 1024}
+    unit = heap[-1].lower()
+    if unit not in units or not heap[:-1].isdigit():
+        raise BrokerError(f"heap: expected a size like '512m' or '1g', got {heap!r}")
+    kib = int(heap[:-1]) * units[unit] // 4
+    return f"{max(kib // 1024, 64)}m"
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def create_topics(bootstrap: str, topics: Mapping[str, int], *, timeout_s: float = 60.0,
+                  log: Callable[[str], None] = print) -> None:
+    """Create ``{name: partitions}`` (replication 1) if missing and wait until every partition
+    has a leader. Existing topics are left as they are."""
+    from kafka import KafkaAdminClient, KafkaConsumer
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="wallboard-admin")
+    try:
+        existing = set(admin.list_topics())
+        new = [NewTopic(name, n, 1) for name, n in topics.items() if name not in existing]
+        if new:
+            try:
+                admin.create_topics(new, timeout_ms=int(timeout_s * 1000))
+            except TopicAlreadyExistsError:
+                pass
+            log("kafka: created topics " + ", ".join(f"{t.name}({t.num_partitions})" for t in new))
+    finally:
+        admin.close()
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="wallboard-admin-meta")
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            missing = []
+            for name, n in topics.items():
+                parts = consumer.partitions_for_topic(name) or set()
+                leaders = [consumer._client.cluster.leader_for_partition(_tp(name, p))
+                           for p in parts]
+                if len(parts) < n or any(ldr is None or ldr < 0 for ldr in leaders):
+                    missing.append(name)
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise BrokerError(f"topics without leaders after {timeout_s:.0f} s: {missing}")
+            consumer._client.cluster.request_update()
+            consumer.topics()  # forces a metadata refresh
+            time.sleep(0.2)
+    finally:
+        consumer.close()
+
+
+def _tp(topic: str, partition: int):  # noqa: ANN202 - kafka-python's TopicPartition
+    from kafka import TopicPartition
+
+    return TopicPartition(topic, partition)
