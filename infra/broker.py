@@ -174,6 +174,11 @@ def _answers_metadata(bootstrap: str, timeout_s: float) -> bool:
     from kafka import KafkaAdminClient  # local: keep `wallboard --help` fast
     from kafka.errors import KafkaError
 
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:  # a plain TCP probe first: kafka-python logs loudly about refused connections
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError:
+        return False
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap,

@@ -1,0 +1,345 @@
+"""``wallboard``: one command line for the broker, the worker, the wallboard and the simulator.
+
+Usage errors and bad configuration print one line naming what is wrong and exit with 2;
+runtime failures (a broker that does not start, say) print one line and exit with 1.
+Heavy imports (faust, dash, kafka) happen inside the subcommand that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from .config import ConfigError, Settings, load_settings
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class UsageError(Exception):
+    """Bad arguments discovered after parsing (exit 2, one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port 1..65535, got {text!r}")
+    return int(text)
+
+
+def _timestamp(text: str) -> float:
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an RFC 3339 timestamp, got {text!r}") from None
+    if dt.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"timestamp has no UTC offset: {text!r}")
+    return dt.timestamp()
+
+
+# -- subcommands ---------------------------------------------------------------------------
+
+
+def _broker(settings: Settings, args: argparse.Namespace):  # noqa: ANN202
+    from infra.broker import BrokerSpec, KafkaBroker, default_home
+
+    first = settings.kafka.bootstrap.split(",")[0]
+    host, _, port = first.rpartition(":")
+    state_dir = Path(args.state_dir) if getattr(args, "state_dir", None) else (
+        default_home() / "kafka")
+    spec = BrokerSpec(state_dir=state_dir, host=host, port=int(port),
+                      controller_port=getattr(args, "controller_port", None),
+                      heap=getattr(args, "heap", "512m"))
+    return KafkaBroker(spec)
+
+
+def cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.broker import create_topics
+
+    broker = _broker(settings, args)
+    if args.action == "start":
+        status = broker.start()
+        if not args.no_topics:
+            create_topics(status.bootstrap, settings.kafka.topics())
+        print(broker.status().describe())
+        return 0
+    if args.action == "stop":
+        broker.stop()
+        return 0
+    status = broker.status()
+    print(status.describe())
+    return 0 if status.running else 3
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    import faust
+
+    from .worker import create_app
+
+    app = create_app(settings)
+    print(f"worker: consuming {settings.kafka.call_topic}, {settings.kafka.agent_topic} from "
+          f"{settings.kafka.bootstrap}; snapshot http://{settings.worker.host}:"
+          f"{settings.worker.port}/api/v1/snapshot, metrics .../metrics", flush=True)
+    faust.Worker(app, loglevel=args.loglevel).execute_from_commandline()
+    return 0
+
+
+def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboard.app import serve
+
+    d = settings.dashboard
+    serve(d.snapshot_url, host=d.host, port=d.port)
+    return 0
+
+
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    import orjson
+
+    from .simulator import Simulator, default_models
+
+    start = args.start if args.start is not None else time.time() - args.history
+    sim = Simulator(default_models(args.rate), start=start, seed=args.seed)
+    if args.output:
+        if args.duration is None:
+            raise UsageError("simulate --output needs --duration")
+        out = Path(args.output)
+        n = 0
+        with out.open("wb") as fh:
+            for event in sim.run(start + args.duration):
+                fh.write(orjson.dumps(event) + b"\n")
+                n += 1
+        print(f"simulate: wrote {n} events ({args.duration:.0f} s of traffic) to {out}")
+        return 0
+    if args.start is not None:
+        raise UsageError("simulate --start works with --output only (live events use the clock)")
+    from .producer import EventProducer
+
+    producer = EventProducer(settings.kafka, client_id="wallboard-simulator")
+    end = None if args.duration is None else time.time() + args.duration
+    if args.history:
+        n = producer.send(sim.advance(time.time()))
+        producer.flush()
+        print(f"simulate: sent {n} events of {args.history:.0f} s history", flush=True)
+    last_report = time.monotonic()
+    try:
+        while end is None or time.time() < end:
+            producer.send(sim.advance(time.time()))
+            if time.monotonic() - last_report >= 10:
+                last_report = time.monotonic()
+                print(f"simulate: {producer.sent} events sent to {settings.kafka.bootstrap}",
+                      flush=True)
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        producer.close()
+    print(f"simulate: done, {producer.sent} events sent", flush=True)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Broker + worker + simulator + wallboard, until Ctrl-C (or --duration)."""
+    broker = _broker(settings, args)
+    was_running = broker.status().running
+    from infra.broker import create_topics
+
+    broker.start()
+    create_topics(settings.kafka.bootstrap, settings.kafka.topics())
+    base = [sys.executable, "-m", "streams.cli"]
+    if args.config:
+        base += ["--config", args.config]
+    common = ["--bootstrap", settings.kafka.bootstrap]
+    worker_url = f"http://{settings.worker.host}:{settings.worker.port}"
+    procs: list[subprocess.Popen[bytes]] = []
+    log_dir = broker.spec.state_dir.parent / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+
+    def spawn(name: str, argv: list[str]) -> None:
+        logf = (log_dir / f"{name}.log").open("ab")
+        procs.append(subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL))
+        print(f"demo: started {name} (pid {procs[-1].pid}); log: {log_dir / (name + '.log')}")
+
+    try:
+        spawn("worker", [*base, "worker", *common, "--port", str(settings.worker.port),
+                         "--host", settings.worker.host])
+        spawn("simulator", [*base, "simulate", *common, "--history", "900",
+                            "--rate", str(args.rate)])
+        spawn("dashboard", [*base, "dashboard", "--port", str(settings.dashboard.port),
+                            "--host", settings.dashboard.host,
+                            "--snapshot-url", f"{worker_url}/api/v1/snapshot"])
+        print("")
+        print(f"  wallboard:  http://{settings.dashboard.host}:{settings.dashboard.port}/")
+        print(f"  snapshot:   {worker_url}/api/v1/snapshot")
+        print(f"  metrics:    {worker_url}/metrics")
+        print(f"  kafka:      {settings.kafka.bootstrap}")
+        print("\nPress Ctrl-C to stop everything.", flush=True)
+        deadline = None if args.duration is None else time.monotonic() + args.duration
+        while deadline is None or time.monotonic() < deadline:
+            dead = [p for p in procs if p.poll() is not None]
+            if dead:
+                print(f"demo: a process exited (pid {dead[0].pid}, code {dead[0].returncode}); "
+                      f"see the logs in {log_dir}", file=sys.stderr)
+                return EXIT_FAILURE
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\ndemo: stopping ...")
+    finally:
+        for p in procs:
+            with contextlib.suppress(ProcessLookupError):
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if not was_running and not args.keep_kafka:
+            broker.stop()
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="wallboard", description=(
+        "Real-time contact-center wallboard and alerting stream processor. Call and agent "
+        "events in Kafka -> Faust worker -> Prometheus metrics, snapshot API, TV wallboard."),
+        epilog="Run 'wallboard demo' to see a live board in a minute. Settings: --config FILE "
+               "(TOML, see docs/configuration.md) or $WALLBOARD_CONFIG.")
+    p.add_argument("--config", metavar="FILE", default=os.environ.get("WALLBOARD_CONFIG"),
+                   help="TOML settings file (default: $WALLBOARD_CONFIG, else built-in defaults)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def kafka_flags(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--bootstrap", metavar="HOST:PORT",
+                        help="Kafka bootstrap servers (kafka.bootstrap)")
+
+    k = sub.add_parser("kafka", help="run a local single-node Kafka broker (KRaft, from Maven)",
+                       description="Start, stop or inspect a local Apache Kafka 4 broker (KRaft "
+                       "mode). Its jars come from Maven Central into .cache/m2; state lives in "
+                       "--state-dir. Listens on the port of kafka.bootstrap.")
+    k.add_argument("action", choices=["start", "stop", "status"])
+    kafka_flags(k)
+    k.add_argument("--state-dir", metavar="DIR", help="data, config, log and pid file "
+                   "(default: .cache/kafka)")
+    k.add_argument("--controller-port", type=_port, help="KRaft controller port (default: port+1)")
+    k.add_argument("--heap", default="512m", help="JVM max heap (default: 512m)")
+    k.add_argument("--no-topics", action="store_true", help="do not create the contract topics")
+    k.set_defaults(func=cmd_kafka)
+
+    w = sub.add_parser("worker", help="consume events; serve /metrics and /api/v1/snapshot",
+                       description="The Faust stream processor (same app as "
+                       "'faust -A streams.app worker').")
+    kafka_flags(w)
+    w.add_argument("--host", help="address for the HTTP endpoints (worker.host)")
+    w.add_argument("--port", type=_port, help="port for the HTTP endpoints (worker.port)")
+    w.add_argument("--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    w.set_defaults(func=cmd_worker)
+
+    d = sub.add_parser("dashboard", help="serve the TV wallboard (Dash)",
+                       description="The Dash wallboard; polls the worker's snapshot API.")
+    d.add_argument("--host", help="listen address (dashboard.host)")
+    d.add_argument("--port", type=_port, help="listen port (dashboard.port)")
+    d.add_argument("--snapshot-url", help="the worker's snapshot URL (dashboard.snapshot_url)")
+    d.set_defaults(func=cmd_dashboard)
+
+    s = sub.add_parser("simulate", help="produce simulated call and agent events",
+                       description="A queue simulator (Poisson arrivals, abandons, agents) that "
+                       "sends contract events to Kafka in real time, or writes JSON Lines.")
+    kafka_flags(s)
+    s.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    s.add_argument("--rate", type=_positive_float, default=1.0,
+                   help="multiply every queue's arrival rate (default: 1.0)")
+    s.add_argument("--duration", type=_positive_float, metavar="SECONDS",
+                   help="stop after this long (default: run until Ctrl-C)")
+    s.add_argument("--history", type=float, default=0.0, metavar="SECONDS",
+                   help="first send this much simulated past, so the board starts populated")
+    s.add_argument("--output", metavar="FILE", help="write JSON Lines instead of sending")
+    s.add_argument("--start", type=_timestamp, metavar="TIMESTAMP",
+                   help="simulated start time (with --output; default: now)")
+    s.set_defaults(func=cmd_simulate)
+
+    m = sub.add_parser("demo", help="broker + worker + simulator + wallboard until Ctrl-C",
+                       description="Everything a person needs to see a live board.")
+    m.add_argument("--rate", type=_positive_float, default=1.0, help="traffic multiplier")
+    m.add_argument("--duration", type=_positive_float, metavar="SECONDS",
+                   help="stop after this long (default: until Ctrl-C)")
+    m.add_argument("--keep-kafka", action="store_true", help="leave the broker running")
+    m.add_argument("--state-dir", metavar="DIR", help="broker state (default: .cache/kafka)")
+    m.set_defaults(func=cmd_demo)
+    return p
+
+
+_OVERRIDES: dict[str, str] = {
+    "bootstrap": "kafka.bootstrap",
+    "snapshot_url": "dashboard.snapshot_url",
+}
+
+
+def _settings_for(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config)
+    overrides: dict[str, object] = {}
+    for attr, key in _OVERRIDES.items():
+        if getattr(args, attr, None) is not None:
+            overrides[key] = getattr(args, attr)
+    section = {"worker": "worker", "dashboard": "dashboard"}.get(args.command)
+    if section:
+        for attr in ("host", "port"):
+            if getattr(args, attr, None) is not None:
+                overrides[f"{section}.{attr}"] = getattr(args, attr)
+    return settings.with_overrides(overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings_for(args)
+        func: Callable[[Settings, argparse.Namespace], int] = args.func
+        return func(settings, args)
+    except ConfigError as exc:
+        print(f"wallboard: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"wallboard {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line for the user, not a traceback
+        from infra.broker import BrokerError
+
+        if isinstance(exc, BrokerError | OSError):
+            print(f"wallboard {args.command}: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The real Kafka broker for integration tests: one per session, random ports, temp dir.
+
+Uses the same ``infra.broker`` code as ``wallboard kafka start``. Every test module under
+``tests/integration`` is marked ``integration``; the broker starts lazily, on first use.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+
+from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+from streams.config import KafkaSettings, Settings
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@dataclass(frozen=True)
+class RunningKafka:
+    broker: KafkaBroker
+    bootstrap: str
+    startup_s: float
+    rss_bytes: int | None
+
+    def settings(self, suffix: str | None = None) -> Settings:
+        """Settings with this broker and fresh topic names (isolated per test)."""
+        suffix = suffix or uuid.uuid4().hex[:8]
+        kafka = KafkaSettings(bootstrap=self.bootstrap, call_topic=f"calls-{suffix}",
+                              agent_topic=f"agents-{suffix}", dead_letter_topic=f"dlq-{suffix}",
+                              call_partitions=3, agent_partitions=2)
+        create_topics(self.bootstrap, kafka.topics(), log=lambda _m: None)
+        return replace(Settings(), kafka=kafka)
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningKafka]:
+    spec = BrokerSpec(state_dir=tmp_path_factory.mktemp("kafka"), port=free_port(),
+                      controller_port=free_port())
+    broker = KafkaBroker(spec)
+    started = time.monotonic()
+    try:
+        broker.start()
+        running = RunningKafka(broker, spec.bootstrap, time.monotonic() - started,
+                               broker.rss_bytes())
+        print(f"\n[kafka fixture] broker on {spec.bootstrap} ready in {running.startup_s:.1f} s, "
+              f"RSS {running.rss_bytes / 2**20 if running.rss_bytes else 0:.0f} MiB")
+        yield running
+    finally:
+        broker.stop()

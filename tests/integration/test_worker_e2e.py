@@ -1,0 +1,100 @@
+"""End to end on the real broker: simulated events -> Kafka -> `wallboard worker` -> HTTP.
+
+The worker's snapshot must equal, key for key, what the same engine computes offline from the
+same events as of the same instant; invalid records must reach the dead-letter topic with the
+contract's headers, and /metrics must expose the same numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import datetime
+
+import orjson
+from kafka import KafkaConsumer
+
+from infra.broker import free_port
+from schemas import parse_event
+from streams.config import WorkerSettings
+from streams.engine import Engine
+from streams.producer import EventProducer
+from streams.simulator import Simulator, default_models
+
+from .helpers import get_json, get_text, wait_until, wallboard_process, write_config
+
+INVALID = [
+    (b"not json at all", "$: not JSON"),
+    (b'{"v":1,"event_id":"x1","type":"call.queued","ts":"2026-11-22T09:15:02",'
+     b'"call_id":"c","queue":"q"}', "ts: timestamp has no UTC offset"),
+    (b'{"v":1,"event_id":"x2","type":"agent.state","ts":"2020-11-22T09:15:02Z",'
+     b'"agent_id":"a","state":"available","queues":["q"]}', "type: agent.state does not belong"),
+]
+
+
+def _expected_snapshot(events: list[dict], as_of: str, settings) -> dict:  # noqa: ANN001
+    engine = Engine(settings.engine)
+    for event in events:
+        engine.apply(parse_event(orjson.dumps(event)))
+    return engine.snapshot(datetime.fromisoformat(as_of).timestamp())
+
+
+def test_worker_consumes_real_broker_and_serves_snapshot_and_metrics(kafka, tmp_path):
+    settings = kafka.settings()
+    port = free_port()
+    settings = replace(settings, worker=WorkerSettings(app_id=f"it-{port}", port=port))
+    config = write_config(tmp_path / "wallboard.toml", settings)
+
+    # Ten minutes of simulated history ending now, then a few invalid records.
+    now = time.time()
+    sim = Simulator(default_models(rate=2.0), start=now - 600, seed=7)
+    events = sim.advance(now)
+    assert sum(e["type"] == "call.queued" for e in events) > 20
+    producer = EventProducer(settings.kafka)
+    producer.send(events)
+    for value, _reason in INVALID:
+        producer.send_raw(settings.kafka.call_topic, b"bad-key", value)
+    producer.close()
+
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "worker.log"
+    with wallboard_process(["--config", str(config), "worker"], log) as proc:
+        n_valid = len(events)
+
+        def consumed_all():
+            health = get_json(f"{base}/api/v1/health")
+            counts = health["events"]
+            done = sum(v for k, v in counts.items() if not k.endswith(":invalid"))
+            invalid = counts.get(f"{settings.kafka.call_topic}:invalid", 0)
+            return done == n_valid and invalid == len(INVALID)
+
+        wait_until(consumed_all, timeout=120, what="the worker to consume every record",
+                   proc=proc, log_path=log)
+
+        snap = get_json(f"{base}/api/v1/snapshot")
+        expected = _expected_snapshot(events, snap["as_of"], settings)
+        assert snap == expected
+        queued = sum(e["type"] == "call.queued" for e in events)
+        assert snap["segments"]["all"]["windows"]["15m"]["offered"] == queued
+        assert set(snap["segments"]) == {"all", "billing", "sales", "support"}
+
+        metrics = get_text(f"{base}/metrics")
+        waiting = snap["segments"]["billing"]["now"]["waiting"]
+        assert f'cc_queue_waiting{{segment="billing"}} {float(waiting)}' in metrics
+        assert (f'cc_window_offered{{segment="all",window="15m"}} {float(queued)}') in metrics
+        assert (f'cc_events_total{{outcome="invalid",topic="{settings.kafka.call_topic}"}} '
+                f"{float(len(INVALID))}") in metrics
+
+    consumer = KafkaConsumer(settings.kafka.dead_letter_topic, bootstrap_servers=kafka.bootstrap,
+                             auto_offset_reset="earliest", consumer_timeout_ms=10_000)
+    letters = list(consumer)
+    consumer.close()
+    assert len(letters) == len(INVALID)
+    for letter, (value, reason) in zip(letters, INVALID, strict=True):
+        headers = dict(letter.headers)
+        assert letter.value == value
+        assert letter.key == b"bad-key"
+        assert headers["reason"].decode().startswith(reason)
+        assert headers["source-topic"].decode() == settings.kafka.call_topic
+        assert int(headers["source-partition"]) >= 0
+        assert int(headers["source-offset"]) >= 0
