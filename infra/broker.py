@@ -366,10 +366,8 @@ def create_topics(bootstrap: str, topics: Mapping[str, int], *, timeout_s: float
         existing = set(admin.list_topics())
         new = [NewTopic(name, n, 1) for name, n in topics.items() if name not in existing]
         if new:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile: fine
                 admin.create_topics(new, timeout_ms=int(timeout_s * 1000))
-            except TopicAlreadyExistsError:
-                pass
             log("kafka: created topics " + ", ".join(f"{t.name}({t.num_partitions})" for t in new))
     finally:
         admin.close()

@@ -79,9 +79,18 @@ def _broker(settings: Settings, args: argparse.Namespace):  # noqa: ANN202
 
 
 def cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
-    from infra.broker import create_topics
+    from infra.broker import create_topics, resolve_classpath
 
     broker = _broker(settings, args)
+    if args.action == "fetch":
+        jars = resolve_classpath(broker.cache_dir).split(os.pathsep)
+        print(f"kafka: {len(jars)} jars resolved in {broker.cache_dir / 'm2'}")
+        return 0
+    if args.action == "topics":
+        create_topics(settings.kafka.bootstrap, settings.kafka.topics())
+        print(f"kafka: topics ready on {settings.kafka.bootstrap}: "
+              + ", ".join(f"{t}({n})" for t, n in settings.kafka.topics().items()))
+        return 0
     if args.action == "start":
         status = broker.start()
         if not args.no_topics:
@@ -242,10 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Kafka bootstrap servers (kafka.bootstrap)")
 
     k = sub.add_parser("kafka", help="run a local single-node Kafka broker (KRaft, from Maven)",
-                       description="Start, stop or inspect a local Apache Kafka 4 broker (KRaft "
-                       "mode). Its jars come from Maven Central into .cache/m2; state lives in "
-                       "--state-dir. Listens on the port of kafka.bootstrap.")
-    k.add_argument("action", choices=["start", "stop", "status"])
+                       description="Start, stop, inspect or fetch a local Apache Kafka 4 "
+                       "broker (KRaft mode). Its jars come from Maven Central into "
+                       ".cache/m2; state lives in --state-dir. Listens on the port of "
+                       "kafka.bootstrap.")
+    k.add_argument("action", choices=["start", "stop", "status", "fetch", "topics"],
+                   help="fetch: only resolve the jars (start does it when needed); topics: "
+                   "create the contract topics on kafka.bootstrap (any broker)")
     kafka_flags(k)
     k.add_argument("--state-dir", metavar="DIR", help="data, config, log and pid file "
                    "(default: .cache/kafka)")

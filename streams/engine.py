@@ -63,7 +63,8 @@ class _Series:
             bisect.insort(self.times, t)
 
     def count(self, start_excl: float, end_incl: float) -> int:
-        return bisect.bisect_right(self.times, end_incl) - bisect.bisect_right(self.times, start_excl)
+        times = self.times
+        return bisect.bisect_right(times, end_incl) - bisect.bisect_right(times, start_excl)
 
     def prune(self, before: float) -> None:
         cut = bisect.bisect_right(self.times, before)
@@ -188,7 +189,8 @@ class Engine:
                 if counters is None:
                     windows[wname] = {k: 0 for k in SLICE_WINDOW_KEYS}
                 else:
-                    windows[wname] = {k: counters[k].count(t - length, t) for k in SLICE_WINDOW_KEYS}
+                    windows[wname] = {k: counters[k].count(t - length, t)
+                                      for k in SLICE_WINDOW_KEYS}
             segments[seg] = {
                 "now": {
                     "waiting": len(qs),

@@ -44,7 +44,8 @@ class WallboardCollector(Collector):
         over = GaugeMetricFamily("cc_queue_waiting_over_sl",
                                  "Callers waiting longer than the service-level threshold",
                                  labels=["segment"])
-        agents = GaugeMetricFamily("cc_agents", "Agents by current state", labels=["segment", "state"])
+        agents = GaugeMetricFamily("cc_agents", "Agents by current state",
+                                   labels=["segment", "state"])
         windows = {k: GaugeMetricFamily(f"cc_window_{k}", h, labels=["segment", "window"])
                    for k, h in _WINDOW_HELP.items()}
         for seg, body in snap.get("segments", {}).items():

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test: unit, integration on a real Kafka broker, and the wallboard in Chromium.
+# Installs everything first (see scripts/setup.sh). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export WALLBOARD_BROWSER=1
+source scripts/setup.sh
+.venv/bin/ruff check .
+# In CI a missing browser must fail, not skip.
+if [ "${CI:-}" = true ]; then export WALLBOARD_REQUIRE_BROWSER=1; fi
+start=$(date +%s)
+set +e
+.venv/bin/python -m pytest --durations=8 "$@"
+rc=$?
+set -e
+echo "[test] pytest finished in $(( $(date +%s) - start )) s (exit $rc)"
+exit $rc
