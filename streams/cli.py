@@ -122,7 +122,8 @@ def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.app import serve
 
     d = settings.dashboard
-    serve(d.snapshot_url, host=d.host, port=d.port)
+    serve(d.snapshot_url, host=d.host, port=d.port, refresh_ms=d.refresh_ms,
+          stale_after_s=d.stale_after_s)
     return 0
 
 
@@ -148,6 +149,7 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("simulate --start works with --output only (live events use the clock)")
     from .producer import EventProducer
 
+    _terminate_as_interrupt()
     producer = EventProducer(settings.kafka, client_id="wallboard-simulator")
     end = None if args.duration is None else time.time() + args.duration
     if args.history:
@@ -171,8 +173,18 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminate_as_interrupt() -> None:
+    """Treat SIGTERM like Ctrl-C, so `finally` blocks flush and stop cleanly."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Broker + worker + simulator + wallboard, until Ctrl-C (or --duration)."""
+    _terminate_as_interrupt()
     broker = _broker(settings, args)
     was_running = broker.status().running
     from infra.broker import create_topics
@@ -219,9 +231,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\ndemo: stopping ...")
     finally:
-        for p in procs:
+        for p in procs:  # SIGTERM: SIGINT may be ignored by children of a background job
             with contextlib.suppress(ProcessLookupError):
-                p.send_signal(signal.SIGINT)
+                p.send_signal(signal.SIGTERM)
         for p in procs:
             try:
                 p.wait(timeout=15)

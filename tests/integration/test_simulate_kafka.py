@@ -10,7 +10,7 @@ from kafka import KafkaConsumer
 
 from schemas import parse_event
 
-from .helpers import write_config
+from tests.support import write_config
 
 
 def test_simulate_sends_keyed_valid_events(kafka, tmp_path):

@@ -21,7 +21,7 @@ from streams.engine import Engine
 from streams.producer import EventProducer
 from streams.simulator import Simulator, default_models
 
-from .helpers import get_json, get_text, wait_until, wallboard_process, write_config
+from tests.support import get_json, get_text, wait_until, wallboard_process, write_config
 
 INVALID = [
     (b"not json at all", "$: not JSON"),

@@ -38,7 +38,7 @@ def wallboard_process(args: list[str], log_path: Path) -> Iterator[subprocess.Po
         yield proc
     finally:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:

@@ -1,7 +1,8 @@
-"""The real Kafka broker for integration tests: one per session, random ports, temp dir.
+"""Shared fixtures. ``kafka``: the real broker, one per session, random ports, temp dir.
 
-Uses the same ``infra.broker`` code as ``wallboard kafka start``. Every test module under
-``tests/integration`` is marked ``integration``; the broker starts lazily, on first use.
+Uses the same ``infra.broker`` code as ``wallboard kafka start``. The broker starts lazily, on
+first use; every test that uses it is marked ``integration``, every test under
+``tests/browser`` is marked ``browser``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from streams.config import KafkaSettings, Settings
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/integration" in str(item.path):
+        if "kafka" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
+        if "tests/browser" in str(item.path):
+            item.add_marker(pytest.mark.browser)
 
 
 @dataclass(frozen=True)

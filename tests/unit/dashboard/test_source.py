@@ -1,0 +1,215 @@
+"""SnapshotPoller against a real local HTTP server (stdlib, port 0, own thread)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from dashboard.source import SnapshotPoller
+
+GOOD = {"as_of": "2026-11-22T01:15:00Z", "segments": {"all": {"now": {"waiting": 3}}}}
+
+
+class FakeClock:
+    def __init__(self, t: float = 1_795_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class SnapshotServer:
+    """Serves ``self.body`` (bytes) with ``self.status`` at any path; counts requests."""
+
+    def __init__(self) -> None:
+        self.body = json.dumps(GOOD).encode()
+        self.status = 200
+        self.delay_s = 0.0
+        self.requests = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - stdlib name
+                outer.requests += 1
+                if outer.delay_s:
+                    time.sleep(outer.delay_s)
+                self.send_response(outer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(outer.body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(outer.body)
+                except BrokenPipeError:
+                    pass  # the poller timed out first (the slow-server test): expected
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/api/v1/snapshot"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.running = False
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self._thread.join(5)
+
+
+@pytest.fixture
+def server() -> Iterator[SnapshotServer]:
+    srv = SnapshotServer()
+    yield srv
+    srv.stop()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met within timeout")
+
+
+def test_nothing_before_first_poll(server):
+    poller = SnapshotPoller(server.url)
+    assert poller.latest() == (None, None, None)
+
+
+def test_poll_once_good_snapshot(server):
+    clock = FakeClock()
+    poller = SnapshotPoller(server.url, now=clock)
+    assert poller.poll_once() is True
+    assert poller.latest() == (GOOD, clock.t, None)
+
+
+def test_server_stops_last_good_kept_and_error_recorded(server):
+    clock = FakeClock()
+    poller = SnapshotPoller(server.url, now=clock)
+    assert poller.poll_once()
+    fetched_at = clock.t
+
+    server.stop()
+    clock.t += 10
+    assert poller.poll_once() is False
+    snapshot, at, error = poller.latest()
+    assert snapshot == GOOD
+    assert at == fetched_at  # the fetch time of the last *good* snapshot
+    assert error == "connection refused"
+
+
+def test_recovery_clears_the_error(server):
+    clock = FakeClock()
+    poller = SnapshotPoller(server.url, now=clock)
+    server.status = 503
+    assert poller.poll_once() is False
+    assert poller.latest() == (None, None, "HTTP 503 Service Unavailable")
+
+    server.status = 200
+    clock.t += 1
+    assert poller.poll_once() is True
+    assert poller.latest() == (GOOD, clock.t, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "error_start"),
+    [
+        (b"not json", "invalid JSON"),
+        (b"[1, 2]", "snapshot is a JSON list, not an object"),
+        (b"null", "snapshot is a JSON NoneType, not an object"),
+    ],
+)
+def test_bad_payload_keeps_last_good(server, body, error_start):
+    poller = SnapshotPoller(server.url, now=FakeClock())
+    assert poller.poll_once()
+    server.body = body
+    assert poller.poll_once() is False
+    snapshot, _, error = poller.latest()
+    assert snapshot == GOOD
+    assert error is not None and error.startswith(error_start)
+
+
+def test_timeout_is_an_error_not_a_hang(server):
+    server.delay_s = 1.0
+    poller = SnapshotPoller(server.url, timeout_s=0.2)
+    started = time.monotonic()
+    assert poller.poll_once() is False
+    assert time.monotonic() - started < 0.9
+    assert poller.latest() == (None, None, "timed out")
+
+
+def test_unresolvable_url_is_recorded():
+    poller = SnapshotPoller("http://127.0.0.1:9/none", timeout_s=0.3)  # discard port: closed
+    assert poller.poll_once() is False
+    assert poller.latest()[2]
+
+
+def test_background_thread_polls_and_survives_outage(server):
+    poller = SnapshotPoller(server.url, interval_s=0.05, timeout_s=0.5)
+    poller.start()
+    try:
+        wait_until(lambda: poller.latest()[0] == GOOD)
+        wait_until(lambda: server.requests >= 3)  # it keeps polling
+        first_fetch = poller.latest()[1]
+        assert first_fetch is not None
+        assert abs(first_fetch - time.time()) < 5  # default clock: epoch seconds
+
+        server.stop()
+        # a poll cut mid-request may first report "connection reset by peer"
+        wait_until(lambda: poller.latest()[2] == "connection refused")
+        assert poller.latest()[0] == GOOD
+        assert poller._thread is not None and poller._thread.is_alive()
+    finally:
+        poller.stop()
+    assert poller._thread is None
+
+
+def test_start_is_idempotent_and_stop_is_prompt(server):
+    poller = SnapshotPoller(server.url, interval_s=30)
+    poller.start()
+    thread = poller._thread
+    poller.start()
+    assert poller._thread is thread
+    wait_until(lambda: poller.latest()[0] is not None)
+    started = time.monotonic()
+    poller.stop()
+    assert time.monotonic() - started < 1.0  # does not sleep out the 30 s interval
+    assert thread is not None and not thread.is_alive()
+
+
+def test_broken_clock_does_not_kill_the_thread(server):
+    calls = {"n": 0}
+
+    def clock() -> float:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("clock broke")
+        return 42.0
+
+    poller = SnapshotPoller(server.url, interval_s=0.05, now=clock).start()
+    try:
+        wait_until(lambda: poller.latest()[1] == 42.0)
+    finally:
+        poller.stop()
+
+
+@pytest.mark.parametrize("kwargs", [{"interval_s": 0}, {"timeout_s": -1}])
+def test_invalid_settings(kwargs):
+    with pytest.raises(ValueError):
+        SnapshotPoller("http://127.0.0.1:1/", **kwargs)
+
+
+def test_env_proxy_is_ignored_by_default(server, monkeypatch):
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("no_proxy", "")
+    assert SnapshotPoller(server.url).poll_once() is True
