@@ -9,7 +9,6 @@ import sys
 from kafka import KafkaConsumer
 
 from schemas import parse_event
-
 from tests.support import write_config
 
 

@@ -20,7 +20,6 @@ from streams.config import WorkerSettings
 from streams.engine import Engine
 from streams.producer import EventProducer
 from streams.simulator import Simulator, default_models
-
 from tests.support import get_json, get_text, wait_until, wallboard_process, write_config
 
 INVALID = [
