@@ -20,10 +20,28 @@ from streams.config import KafkaSettings, Settings
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "kafka" in getattr(item, "fixturenames", ()):
+        if "kafka" in getattr(item, "fixturenames", ()) or "tests/integration" in str(item.path):
             item.add_marker(pytest.mark.integration)
         if "tests/browser" in str(item.path):
             item.add_marker(pytest.mark.browser)
+
+
+_BROKER_REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say in CI's output which tests ran against the real broker, and how it behaved."""
+    if not _BROKER_REPORT:
+        return
+    stats = terminalreporter.stats
+    on_broker = [r for key in ("passed", "failed", "error") for r in stats.get(key, [])
+                 if r.when == "call" and "integration" in r.keywords]
+    passed = sum(1 for r in on_broker if r.passed)
+    terminalreporter.write_sep("-", "real Kafka broker")
+    for line in _BROKER_REPORT:
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"integration tests on real brokers (this one, or their own "
+                                f"through `wallboard kafka`): {passed} passed of {len(on_broker)}")
 
 
 @dataclass(frozen=True)
@@ -53,8 +71,10 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningKafka]:
         broker.start()
         running = RunningKafka(broker, spec.bootstrap, time.monotonic() - started,
                                broker.rss_bytes())
-        print(f"\n[kafka fixture] broker on {spec.bootstrap} ready in {running.startup_s:.1f} s, "
-              f"RSS {running.rss_bytes / 2**20 if running.rss_bytes else 0:.0f} MiB")
+        _BROKER_REPORT.append(
+            f"Apache Kafka (KRaft) on {spec.bootstrap}: ready in {running.startup_s:.1f} s "
+            f"(JVM start to first metadata answer), RSS {(running.rss_bytes or 0) / 2**20:.0f} "
+            f"MiB; state in {spec.state_dir}")
         yield running
     finally:
         broker.stop()
