@@ -7,9 +7,11 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +76,56 @@ def wait_until(check: Callable[[], Any], *, timeout: float, what: str,
     log = log_path.read_text(errors="replace")[-4000:] if log_path else ""
     raise AssertionError(f"timed out waiting for {what} (last error: {last_exc!r}); "
                          f"process exit code: {proc.poll() if proc else None}\n{log}")
+
+
+class JsonHttpServer:
+    """A real stdlib HTTP server on 127.0.0.1 (``port=0``: any free port) in its own thread.
+
+    Every GET, at any path, is answered after ``delay_s`` with ``status`` and ``body``: bytes,
+    or a function of the request number (1, 2, ...) returning bytes. All three may be changed
+    while it runs; ``requests`` counts the GETs.
+    """
+
+    def __init__(self, body: bytes | Callable[[int], bytes], *, port: int = 0,
+                 status: int = 200) -> None:
+        self.body = body
+        self.status = status
+        self.delay_s = 0.0
+        self.requests = 0
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - stdlib name
+                with outer._lock:
+                    outer.requests += 1
+                    n, body = outer.requests, outer.body
+                payload = body(n) if callable(body) else body
+                if outer.delay_s:
+                    time.sleep(outer.delay_s)
+                self.send_response(outer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                # A client that timed out first (slow-server tests) is expected.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_port
+        self.url = f"http://127.0.0.1:{self.port}/api/v1/snapshot"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
+                                        daemon=True)
+        self._thread.start()
+        self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.running = False
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self._thread.join(5)

@@ -10,11 +10,12 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.support import JsonHttpServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -61,51 +62,12 @@ def page(browser):
     context.close()
 
 
-class SnapshotServer:
-    """Stdlib HTTP server on port 0 answering GET with ``make_body(request_number)``."""
-
-    def __init__(self, make_body: Callable[[int], dict], port: int = 0) -> None:
-        self.make_body = make_body
-        self.requests = 0
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - stdlib name
-                with outer._lock:
-                    outer.requests += 1
-                    body = json.dumps(outer.make_body(outer.requests)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_port
-        self.url = f"http://127.0.0.1:{self.port}/api/v1/snapshot"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        self.running = True
-
-    def stop(self) -> None:
-        if self.running:
-            self.running = False
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self._thread.join(5)
-
-
 @pytest.fixture
-def snapshot_server() -> Iterator[Callable[..., SnapshotServer]]:
-    servers: list[SnapshotServer] = []
+def snapshot_server() -> Iterator[Callable[..., JsonHttpServer]]:
+    servers: list[JsonHttpServer] = []
 
-    def start(make_body: Callable[[int], dict], port: int = 0) -> SnapshotServer:
-        srv = SnapshotServer(make_body, port)
+    def start(make_body: Callable[[int], dict], port: int = 0) -> JsonHttpServer:
+        srv = JsonHttpServer(lambda n: json.dumps(make_body(n)).encode(), port=port)
         servers.append(srv)
         return srv
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from dashboard.source import SnapshotPoller
+from tests.support import JsonHttpServer
 
 GOOD = {"as_of": "2026-11-22T01:15:00Z", "segments": {"all": {"now": {"waiting": 3}}}}
 
@@ -24,50 +22,9 @@ class FakeClock:
         return self.t
 
 
-class SnapshotServer:
-    """Serves ``self.body`` (bytes) with ``self.status`` at any path; counts requests."""
-
-    def __init__(self) -> None:
-        self.body = json.dumps(GOOD).encode()
-        self.status = 200
-        self.delay_s = 0.0
-        self.requests = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - stdlib name
-                outer.requests += 1
-                if outer.delay_s:
-                    time.sleep(outer.delay_s)
-                self.send_response(outer.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(outer.body)))
-                self.end_headers()
-                # The poller may time out first (the slow-server test): expected.
-                with contextlib.suppress(BrokenPipeError):
-                    self.wfile.write(outer.body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/api/v1/snapshot"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        self.running = True
-
-    def stop(self) -> None:
-        if self.running:
-            self.running = False
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self._thread.join(5)
-
-
 @pytest.fixture
-def server() -> Iterator[SnapshotServer]:
-    srv = SnapshotServer()
+def server() -> Iterator[JsonHttpServer]:
+    srv = JsonHttpServer(json.dumps(GOOD).encode())
     yield srv
     srv.stop()
 
