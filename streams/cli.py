@@ -209,8 +209,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     try:
         spawn("worker", [*base, "worker", *common, "--port", str(settings.worker.port),
                          "--host", settings.worker.host])
+        # A new seed per run: call ids must not repeat across runs on a persisted broker.
         spawn("simulator", [*base, "simulate", *common, "--history", "900",
-                            "--rate", str(args.rate)])
+                            "--rate", str(args.rate), "--seed", str(time.time_ns() % 2**31)])
         spawn("dashboard", [*base, "dashboard", "--port", str(settings.dashboard.port),
                             "--host", settings.dashboard.host,
                             "--snapshot-url", f"{worker_url}/api/v1/snapshot"])

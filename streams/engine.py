@@ -82,7 +82,6 @@ class Engine:
         self._horizon = max(self.windows.values())
         self._seen: dict[str, float] = {}
         self._visits: dict[tuple[str, str], _Visit] = {}
-        self._attrs: dict[str, dict[str, str]] = {}
         self._series: dict[str, dict[str, _Series]] = defaultdict(
             lambda: {k: _Series() for k in SLICE_WINDOW_KEYS})
         self._agents: dict[str, _Agent] = {}
@@ -119,10 +118,7 @@ class Engine:
         if ev.type == "call.queued":
             if key in self._visits:
                 return "already_waiting"
-            attrs = self._attrs.setdefault(ev.call_id, {})
-            if ev.attrs:
-                attrs.update(ev.attrs)
-            segments = (ALL, ev.queue)
+            segments = (ALL, ev.queue)  # attribute segments arrive with the full engine
             self._visits[key] = _Visit(ev.ts, segments)
             self._count(segments, "offered", ev.ts)
             return "applied"
@@ -130,8 +126,6 @@ class Engine:
             visit = self._visits.pop(key, None)
             if visit is None:
                 return "orphaned"
-            if not any(k[0] == ev.call_id for k in self._visits):
-                self._attrs.pop(ev.call_id, None)
             counter = {"call.answered": "answered", "call.abandoned": "abandoned",
                        "call.dequeued": "dequeued"}[ev.type]
             self._count(visit.segments, counter, ev.ts)
