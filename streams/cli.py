@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import ConfigError, Settings, load_settings
@@ -43,6 +43,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
     return value
 
 
@@ -128,48 +138,79 @@ def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
-    import orjson
+    """Simulated traffic, live to Kafka (optionally sped up) or to a JSON Lines file.
 
-    from .simulator import Simulator, default_models
+    Live with ``--speed N`` (N > 1) the simulated clock runs N times faster than the wall
+    clock and starts ``history + D - D/N`` seconds in the past (D = ``--duration``), so it
+    reaches "now" exactly when the run ends: no event ever carries a future ``ts``.
+    """
+    from .simulator import INTRADAY_PROFILE, Simulator, Surge, day_models, default_models
+    from .sink import open_sink
 
-    start = args.start if args.start is not None else time.time() - args.history
-    sim = Simulator(default_models(args.rate), start=start, seed=args.seed)
+    now = time.time()
     if args.output:
         if args.duration is None:
             raise UsageError("simulate --output needs --duration")
-        out = Path(args.output)
-        n = 0
-        with out.open("wb") as fh:
-            for event in sim.run(start + args.duration):
-                fh.write(orjson.dumps(event) + b"\n")
-                n += 1
-        print(f"simulate: wrote {n} events ({args.duration:.0f} s of traffic) to {out}")
+        if args.speed != 1.0:
+            raise UsageError("--speed applies to live sending; a file is written at once")
+        start = args.start if args.start is not None else now
+        anchor, end = start, start + args.duration
+    else:
+        if args.start is not None:
+            raise UsageError("simulate --start works with --output only (live events use the "
+                             "clock)")
+        if args.speed > 1 and args.duration is None:
+            raise UsageError("simulate --speed above 1 needs --duration (the simulated past "
+                             "must end now)")
+        lead = args.duration - args.duration / args.speed if args.speed > 1 else 0.0
+        start = now - args.history - lead
+        anchor = start + args.history
+        end = None if args.duration is None else anchor + args.duration
+    models = (day_models if args.scenario == "day" else default_models)(args.rate)
+    surge = None
+    if args.surge_queue:
+        surge = Surge(args.surge_queue, anchor + args.surge_after, args.surge_for,
+                      args.surge_factor)
+    try:
+        sim = Simulator(models, start=start, seed=args.seed, tz=args.timezone or
+                        settings.engine.timezone, surge=surge,
+                        profile=INTRADAY_PROFILE if args.scenario == "day" else None)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    sink = open_sink(settings.kafka, args.output, client_id="wallboard-simulator")
+    if args.output:
+        assert end is not None
+        try:
+            sink.send(sim.run(end))
+        finally:
+            sink.close()
+        print(f"simulate: wrote {sink.sent} events ({args.duration:.0f} s of traffic) to "
+              f"{sink.describe()}")
         return 0
-    if args.start is not None:
-        raise UsageError("simulate --start works with --output only (live events use the clock)")
-    from .producer import EventProducer
-
     _terminate_as_interrupt()
-    producer = EventProducer(settings.kafka, client_id="wallboard-simulator")
-    end = None if args.duration is None else time.time() + args.duration
+    launched = time.monotonic()
     if args.history:
-        n = producer.send(sim.advance(time.time()))
-        producer.flush()
-        print(f"simulate: sent {n} events of {args.history:.0f} s history", flush=True)
+        sink.send(sim.advance(anchor))
+        sink.flush()
+        print(f"simulate: sent {sink.sent} events of {args.history:.0f} s history", flush=True)
     last_report = time.monotonic()
     try:
-        while end is None or time.time() < end:
-            producer.send(sim.advance(time.time()))
+        while True:
+            sim_now = anchor + args.speed * (time.monotonic() - launched)
+            if end is not None and sim_now >= end:
+                sink.send(sim.advance(end))
+                break
+            sink.send(sim.advance(sim_now))
             if time.monotonic() - last_report >= 10:
                 last_report = time.monotonic()
-                print(f"simulate: {producer.sent} events sent to {settings.kafka.bootstrap}",
-                      flush=True)
+                print(f"simulate: {sink.sent} events sent to {sink.describe()}; simulated "
+                      f"time {datetime.fromtimestamp(sim_now, tz=UTC):%H:%M:%S} UTC", flush=True)
             time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:
-        producer.close()
-    print(f"simulate: done, {producer.sent} events sent", flush=True)
+        sink.close()
+    print(f"simulate: done, {sink.sent} events sent", flush=True)
     return 0
 
 
@@ -299,14 +340,29 @@ def build_parser() -> argparse.ArgumentParser:
                        description="A queue simulator (Poisson arrivals, abandons, agents) that "
                        "sends contract events to Kafka in real time, or writes JSON Lines.")
     kafka_flags(s)
+    s.add_argument("--scenario", choices=["demo", "day"], default="demo",
+                   help="demo: three queues near capacity, all agents on; day: intraday "
+                   "arrival profile with shifts (default: demo)")
     s.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     s.add_argument("--rate", type=_positive_float, default=1.0,
                    help="multiply every queue's arrival rate (default: 1.0)")
+    s.add_argument("--speed", type=_positive_float, default=1.0,
+                   help="simulated seconds per real second when sending live (default: 1)")
     s.add_argument("--duration", type=_positive_float, metavar="SECONDS",
-                   help="stop after this long (default: run until Ctrl-C)")
-    s.add_argument("--history", type=float, default=0.0, metavar="SECONDS",
+                   help="simulated seconds to run (default: until Ctrl-C)")
+    s.add_argument("--history", type=_non_negative_float, default=0.0, metavar="SECONDS",
                    help="first send this much simulated past, so the board starts populated")
-    s.add_argument("--output", metavar="FILE", help="write JSON Lines instead of sending")
+    s.add_argument("--timezone", help="zone of the intraday profile and shifts "
+                   "(default: engine.timezone)")
+    s.add_argument("--surge-queue", metavar="QUEUE", help="simulate a surge on this queue")
+    s.add_argument("--surge-after", type=_non_negative_float, default=300.0, metavar="SECONDS",
+                   help="surge start after the simulated 'now' (default: 300)")
+    s.add_argument("--surge-for", type=_positive_float, default=600.0, metavar="SECONDS",
+                   help="surge length (default: 600)")
+    s.add_argument("--surge-factor", type=_positive_float, default=4.0,
+                   help="arrival-rate multiplier during the surge (default: 4)")
+    s.add_argument("--output", metavar="FILE", help="write JSON Lines (.gz: gzip) instead of "
+                   "sending to Kafka")
     s.add_argument("--start", type=_timestamp, metavar="TIMESTAMP",
                    help="simulated start time (with --output; default: now)")
     s.set_defaults(func=cmd_simulate)

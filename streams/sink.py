@@ -32,7 +32,8 @@ class JsonLinesSink:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._fh: IO[bytes] = (gzip.open(path, "wb") if path.name.endswith(".gz")
+        # Held open until close(): a sink lives as long as its source.
+        self._fh: IO[bytes] = (gzip.open(path, "wb") if path.name.endswith(".gz")  # noqa: SIM115
                                else path.open("wb"))
         self.sent = 0
 

@@ -70,3 +70,32 @@ def test_simulate_writes_valid_json_lines(tmp_path, capsys):
     assert events[0].ts >= 1795309200.0  # 2026-11-22T01:00:00Z
     assert "wrote" in capsys.readouterr().out
     assert orjson.loads(lines[0])["v"] == 1
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["simulate", "--speed", "60"], "--speed above 1 needs --duration"),
+    (["simulate", "--output", "x.jsonl", "--duration", "5", "--speed", "2"],
+     "--speed applies to live sending"),
+    (["simulate", "--output", "x.jsonl", "--duration", "5", "--surge-queue", "nope"],
+     "surge: unknown queue 'nope'"),
+])
+def test_simulate_usage_errors(args, needle, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err
+
+
+def test_simulate_day_scenario_with_surge_to_gzip(tmp_path):
+    import gzip
+
+    out = tmp_path / "day.jsonl.gz"
+    assert main(["simulate", "--scenario", "day", "--output", str(out), "--duration", "86400",
+                 "--start", "2026-11-22T00:00:00+08:00", "--timezone", "Asia/Shanghai",
+                 "--surge-queue", "billing", "--surge-after", "36000", "--seed", "5"]) == 0
+    events = [parse_event(line) for line in gzip.decompress(out.read_bytes()).splitlines()]
+    types = {e.type for e in events}
+    assert types == {"call.queued", "call.answered", "call.abandoned", "call.dequeued",
+                     "call.ended", "call.wrapup_ended", "agent.state"}
+    states = {e.state for e in events if e.type == "agent.state"}
+    assert states == {"available", "on_call", "acw", "not_ready", "offline"}
