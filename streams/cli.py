@@ -433,6 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "a retimed file)")
     r.set_defaults(func=cmd_replay)
 
+    from .sources.bank import add_parser as add_replay_bank
+
+    add_replay_bank(sub, kafka_flags)
+
     m = sub.add_parser("demo", help="broker + worker + simulator + wallboard until Ctrl-C",
                        description="Everything a person needs to see a live board.")
     m.add_argument("--rate", type=_positive_float, default=1.0, help="traffic multiplier")
