@@ -433,8 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "a retimed file)")
     r.set_defaults(func=cmd_replay)
 
+    from .sources.asterisk import add_parser as add_asterisk
     from .sources.bank import add_parser as add_replay_bank
 
+    add_asterisk(sub, kafka_flags)
     add_replay_bank(sub, kafka_flags)
 
     m = sub.add_parser("demo", help="broker + worker + simulator + wallboard until Ctrl-C",

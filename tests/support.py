@@ -129,3 +129,25 @@ class JsonHttpServer:
             self.httpd.shutdown()
             self.httpd.server_close()
             self._thread.join(5)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shared_data(rel: str, env: str) -> Path:
+    """A file of the shared real data set: ``$ENV``, else ``shared/REL`` inside or beside the
+    repository (CI has ``shared/`` beside its clone). Missing: fails under ``CI=true`` (a
+    real-data check must never pass as a skip there), else skips the test."""
+    import os
+
+    import pytest
+
+    candidates = [Path(os.environ[env])] if os.environ.get(env) else []
+    candidates += [REPO / "shared" / rel, REPO.parent / "shared" / rel]
+    for path in candidates:
+        if path.is_file():
+            return path
+    why = f"shared/{rel} is not here (or set ${env})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(why)
+    pytest.skip(why)

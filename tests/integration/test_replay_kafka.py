@@ -10,7 +10,7 @@ import orjson
 from kafka import KafkaConsumer
 
 from streams.simulator import Simulator, default_models
-from tests.support import write_config
+from tests.support import shared_data, write_config
 
 T0 = 1_795_300_000.0
 
@@ -42,3 +42,25 @@ def test_replay_preserves_keys_and_per_call_order(kafka, tmp_path):
     for e in events:
         want.setdefault((e.get("call_id") or e["agent_id"]).encode(), []).append(e["event_id"])
     assert got == want
+
+
+def test_asterisk_real_queue_log_to_kafka(kafka, tmp_path):
+    real = shared_data("data/real/asterisk_queue_log/"
+                       "pbxware_queue_log_export_2018-11-29_2018-12-04.csv",
+                       "WALLBOARD_ASTERISK_CSV")
+    settings = kafka.settings()
+    config = write_config(tmp_path / "w.toml", settings)
+    proc = subprocess.run([sys.executable, "-m", "streams.cli", "--config", str(config),
+                           "asterisk", "--file", str(real)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    consumer = KafkaConsumer(settings.kafka.call_topic, settings.kafka.agent_topic,
+                             bootstrap_servers=kafka.bootstrap, auto_offset_reset="earliest",
+                             consumer_timeout_ms=5000)
+    by_type: dict[str, int] = {}
+    for r in consumer:
+        event = orjson.loads(r.value)
+        by_type[event["type"]] = by_type.get(event["type"], 0) + 1
+    consumer.close()
+    assert by_type == {"agent.state": 206, "call.queued": 108, "call.answered": 93,
+                       "call.ended": 91, "call.abandoned": 12, "call.dequeued": 1}

@@ -8,7 +8,6 @@ import argparse
 import csv
 import gzip
 import io
-import os
 import statistics
 import subprocess
 import sys
@@ -33,30 +32,16 @@ from streams.sources.bank import (
     parse_days,
     read_rows,
 )
+from tests.support import shared_data
 
 HEADER = ",".join(COLUMNS)
 REL = Path("data/real/anonymous_bank/anonymous_bank_1999-08_calls.csv")
 REPO = Path(__file__).resolve().parents[4]
 
 
-def _real_csv() -> Path | None:
-    env = os.environ.get("WALLBOARD_BANK_CSV")
-    candidates = [Path(env)] if env else []
-    candidates += [REPO / "shared" / REL, REPO.parent / "shared" / REL]
-    return next((p for p in candidates if p.is_file()), None)
-
-
-REAL_CSV = _real_csv()
-
-
 @pytest.fixture(scope="module")
 def real_csv() -> Path:
-    if REAL_CSV is None:
-        if os.environ.get("CI") == "true":  # the month must be checked in CI, never skipped
-            pytest.fail(f"the Anonymous Bank CSV is missing (looked for .../shared/{REL}; "
-                        "or set WALLBOARD_BANK_CSV)")
-        pytest.skip(f"the Anonymous Bank CSV is not here (shared/{REL}; WALLBOARD_BANK_CSV)")
-    return REAL_CSV
+    return shared_data(str(REL), "WALLBOARD_BANK_CSV")
 
 
 def convert_text(*lines: str, **kw) -> tuple[list[dict], BankStats]:
