@@ -14,11 +14,11 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from schemas import Event
 
 from .config import EngineSettings
+from .timefmt import rfc3339
 
 __all__ = ["DEFAULT_WINDOWS", "SLICE_WINDOW_KEYS", "Engine", "format_as_of"]
 
@@ -31,10 +31,8 @@ DEDUP_RETENTION_S = 3 * 3600.0
 
 
 def format_as_of(t: float) -> str:
-    """Epoch seconds → RFC 3339 UTC with a ``Z``, millisecond precision when fractional."""
-    whole, ms = divmod(round(t * 1000), 1000)
-    text = datetime.fromtimestamp(whole, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{ms:03d}Z" if ms else f"{text}Z"
+    """The snapshot's ``as_of``: RFC 3339 UTC, milliseconds only when fractional."""
+    return rfc3339(t, fixed_ms=False)
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from schemas import InvalidEvent, parse_event
 
-from .simulator import rfc3339
+from .timefmt import rfc3339
 
 __all__ = ["Pacer", "ReplayLine", "read_events", "retimed"]
 

@@ -26,8 +26,10 @@ import random
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from .timefmt import rfc3339
 
 __all__ = [
     "INTRADAY_PROFILE",
@@ -51,12 +53,6 @@ BREAK_EVERY_S = 2 * 3600.0     # mean time between breaks of one agent
 BREAK_S = (300.0, 900.0)       # uniform break length
 NOT_READY_EVERY_S = 3600.0     # mean time between short not-ready spells (admin, training)
 NOT_READY_S = (30.0, 180.0)
-
-
-def rfc3339(t: float) -> str:
-    """Epoch seconds → ``2026-11-22T01:15:00.123Z`` (UTC, milliseconds)."""
-    whole, ms = divmod(round(t * 1000), 1000)
-    return datetime.fromtimestamp(whole, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms:03d}Z"
 
 
 @dataclass(frozen=True)
