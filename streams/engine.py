@@ -84,6 +84,7 @@ class Engine:
             lambda: {k: _Series() for k in SLICE_WINDOW_KEYS})
         self._agents: dict[str, _Agent] = {}
         self._newest = float("-inf")
+        self._pruned_at = float("-inf")
         self.outcomes: Counter[str] = Counter()
 
     # -- input -----------------------------------------------------------------------------
@@ -103,7 +104,9 @@ class Engine:
         self._seen[ev.event_id] = ev.ts
         if ev.ts > self._newest:
             self._newest = ev.ts
-            self._prune()
+            if ev.ts - self._pruned_at >= 60.0:  # counts bisect their window: pruning is only
+                self._pruned_at = ev.ts          # for memory, once a simulated minute will do
+                self._prune()
         if ev.type == "agent.state":
             assert ev.agent_id is not None and ev.state is not None
             prev = self._agents.get(ev.agent_id)
