@@ -19,10 +19,13 @@ __all__ = [
     "ConfigError",
     "DashboardSettings",
     "EngineSettings",
+    "SegmentPolicy",
+    "SegmentSpec",
     "KafkaSettings",
     "Settings",
     "WorkerSettings",
     "load_settings",
+    "parse_window",
 ]
 
 
@@ -103,23 +106,180 @@ class DashboardSettings:
         _check_positive(f"{section}.stale_after_s", self.stale_after_s)
 
 
+ABANDON_POLICIES = ("negative", "ignore", "positive")
+WINDOW_UNITS = {"s": 1, "m": 60, "h": 3600}
+DEFAULT_WINDOWS: tuple[tuple[str, int], ...] = (("5m", 300), ("15m", 900), ("60m", 3600))
+ALL_SEGMENT = "all"
+TODAY = "today"
+
+
+@dataclass(frozen=True)
+class SegmentPolicy:
+    """Per-segment settings of metrics.md (the ``[engine.defaults]`` table, or a segment's own)."""
+
+    sl_threshold_s: float = 20.0
+    sl_target: float = 0.80
+    short_abandon_s: float = 5.0
+    abandon_policy: str = "negative"
+    default_aht_s: float = 300.0
+
+    def validate(self, section: str) -> None:
+        if self.sl_threshold_s < 0:
+            raise ConfigError(f"{section}.sl_threshold_s: must be >= 0, got {self.sl_threshold_s}")
+        if not 0 < self.sl_target < 1:
+            raise ConfigError(f"{section}.sl_target: must be a fraction in (0, 1), "
+                              f"got {self.sl_target}")
+        if self.short_abandon_s < 0:
+            raise ConfigError(f"{section}.short_abandon_s: must be >= 0, "
+                              f"got {self.short_abandon_s}")
+        if self.abandon_policy not in ABANDON_POLICIES:
+            raise ConfigError(f"{section}.abandon_policy: must be one of "
+                              f"{', '.join(ABANDON_POLICIES)}, got {self.abandon_policy!r}")
+        _check_positive(f"{section}.default_aht_s", self.default_aht_s)
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """A configured segment: queue globs plus attribute matches (``attr`` -> allowed values)."""
+
+    name: str
+    queues: tuple[str, ...] = ("*",)
+    match: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    policy: SegmentPolicy = field(default_factory=SegmentPolicy)
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     timezone: str = "UTC"
-    sl_threshold_s: float = 20.0
+    windows: tuple[tuple[str, int], ...] = DEFAULT_WINDOWS
     max_future_s: float = 300.0
+    max_lateness_s: float = 120.0
+    max_visit_s: float = 14400.0
+    defaults: SegmentPolicy = field(default_factory=SegmentPolicy)
+    segments: tuple[SegmentSpec, ...] = ()
 
     def validate(self, section: str) -> None:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{section}.timezone: unknown time zone {self.timezone!r}") from None
-        _check_positive(f"{section}.sl_threshold_s", self.sl_threshold_s)
         _check_positive(f"{section}.max_future_s", self.max_future_s)
+        if self.max_lateness_s < 0:
+            raise ConfigError(f"{section}.max_lateness_s: must be >= 0, got {self.max_lateness_s}")
+        _check_positive(f"{section}.max_visit_s", self.max_visit_s)
+        self.defaults.validate(f"{section}.defaults")
+        for seg in self.segments:
+            seg.policy.validate(f"{section}.segments.{seg.name}")
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def policy_for(self, segment: str) -> SegmentPolicy:
+        for seg in self.segments:
+            if seg.name == segment:
+                return seg.policy
+        return self.defaults
+
+
+def parse_window(key: str, text: Any) -> tuple[str, int]:
+    """``"15m"`` -> ``("15m", 900)``; the name is kept as written."""
+    if not isinstance(text, str) or len(text) < 2 or text[-1] not in WINDOW_UNITS \
+            or not text[:-1].isdigit():
+        raise ConfigError(f"{key}: expected a duration like \"30s\", \"15m\" or \"2h\", "
+                          f"got {text!r}")
+    seconds = int(text[:-1]) * WINDOW_UNITS[text[-1]]
+    if not 1 <= seconds <= 86400:
+        raise ConfigError(f"{key}: window length must be 1 s .. 24 h, got {text!r}")
+    return text, seconds
+
+
+def _string_list(key: str, value: Any, *, allow_scalar: bool = False) -> tuple[str, ...]:
+    if allow_scalar and isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{key}: expected a non-empty list of strings, got {value!r}")
+    for item in value:
+        if not isinstance(item, str) or not item:
+            raise ConfigError(f"{key}: expected non-empty strings, got {item!r}")
+    return tuple(value)
+
+
+def _segment(name: str, key: str, values: Any, defaults: SegmentPolicy) -> SegmentSpec:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{key}: expected a table, got {type(values).__name__}")
+    if not name or len(name) > 64 or not all(c.isalnum() or c in "._:-" for c in name) \
+            or name == TODAY:
+        raise ConfigError(f"{key}: segment names are 1..64 letters, digits or ._:- "
+                          f"(and not {TODAY!r}), got {name!r}")
+    values = dict(values)
+    if "queues" not in values and name != ALL_SEGMENT:
+        raise ConfigError(f"{key}.queues: required: the queue globs of the segment, "
+                          "e.g. [\"*\"] or [\"billing\", \"sales-*\"]")
+    queues = _string_list(f"{key}.queues", values.pop("queues", ["*"]))
+    raw_match = values.pop("match", {})
+    if not isinstance(raw_match, dict):
+        raise ConfigError(f"{key}.match: expected a table of attribute = value(s), "
+                          f"got {raw_match!r}")
+    if len(raw_match) > 32:
+        raise ConfigError(f"{key}.match: at most 32 attributes, got {len(raw_match)}")
+    match = tuple(sorted((attr, _string_list(f"{key}.match.{attr}", v, allow_scalar=True))
+                         for attr, v in raw_match.items()))
+    if name == ALL_SEGMENT and (queues != ("*",) or match):
+        raise ConfigError(f"{key}: {ALL_SEGMENT!r} holds every visit; only its settings "
+                          "(sl_threshold_s, ...) may be configured")
+    policy = _section(key, SegmentPolicy, defaults, values, ("match", "queues"))
+    return SegmentSpec(name, queues, match, policy)
+
+
+def _engine_section(name: str, base: EngineSettings, values: Any) -> EngineSettings:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{name}: expected a table, got {type(values).__name__}")
+    values = dict(values)
+    changes: dict[str, Any] = {}
+    if "windows" in values:
+        raw = values.pop("windows")
+        if not isinstance(raw, list):
+            raise ConfigError(f"{name}.windows: expected a list like [\"5m\", \"15m\"], "
+                              f"got {raw!r}")
+        windows = tuple(parse_window(f"{name}.windows[{i}]", w) for i, w in enumerate(raw))
+        names = [w for w, _ in windows]
+        for w in names:
+            if w == TODAY or names.count(w) > 1:
+                raise ConfigError(f"{name}.windows: {w!r} is listed twice or is reserved "
+                                  f"({TODAY!r} is always computed)")
+        changes["windows"] = windows
+    defaults = base.defaults
+    if "defaults" in values:
+        defaults = _section(f"{name}.defaults", SegmentPolicy, base.defaults,
+                            values.pop("defaults"))
+        changes["defaults"] = defaults
+    if "segments" in values:
+        raw = values.pop("segments")
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{name}.segments: expected tables [{name}.segments.NAME]")
+        changes["segments"] = tuple(_segment(seg, f"{name}.segments.{seg}", v, defaults)
+                                    for seg, v in raw.items())
+    scalar = _section(name, _EngineScalars, _EngineScalars(**{
+        f.name: getattr(base, f.name) for f in fields(_EngineScalars)}), values,
+        ("defaults", "segments", "windows"))
+    engine = replace(base, **{f.name: getattr(scalar, f.name) for f in fields(_EngineScalars)},
+                     **changes)
+    engine.validate(name)
+    return engine
+
+
+@dataclass(frozen=True)
+class _EngineScalars:
+    """The plain keys of ``[engine]`` (checked by the generic section reader)."""
+
+    timezone: str = "UTC"
+    max_future_s: float = 300.0
+    max_lateness_s: float = 120.0
+    max_visit_s: float = 14400.0
+
+    def validate(self, section: str) -> None:  # the full check runs on EngineSettings
+        pass
 
 
 @dataclass(frozen=True)
@@ -155,7 +315,8 @@ def _coerce(key: str, tp: Any, value: Any) -> Any:
     return value
 
 
-def _section(name: str, cls: type, base: Any, values: Any) -> Any:
+def _section(name: str, cls: type, base: Any, values: Any,
+             also_known: tuple[str, ...] = ()) -> Any:
     if not isinstance(values, dict):
         raise ConfigError(f"{name}: expected a table, got {type(values).__name__}")
     hints = typing.get_type_hints(cls)
@@ -163,7 +324,8 @@ def _section(name: str, cls: type, base: Any, values: Any) -> Any:
     changes = {}
     for key, value in values.items():
         if key not in known:
-            raise ConfigError(f"{name}.{key}: unknown key (known: {', '.join(sorted(known))})")
+            names = ", ".join(sorted(known | set(also_known)))
+            raise ConfigError(f"{name}.{key}: unknown key (known: {names})")
         tp = hints[key]
         if isinstance(tp, types.UnionType):  # pragma: no cover - no optional settings yet
             tp = tuple(a for a in typing.get_args(tp) if a is not type(None))
@@ -182,7 +344,10 @@ def _build(data: dict[str, Any], base: Settings) -> Settings:
     for name, values in data.items():
         if name not in _SECTIONS:
             raise ConfigError(f"{name}: unknown section (known: {', '.join(sorted(_SECTIONS))})")
-        parts[name] = _section(name, _SECTIONS[name], getattr(base, name), values)
+        if name == "engine":
+            parts[name] = _engine_section(name, base.engine, values)
+        else:
+            parts[name] = _section(name, _SECTIONS[name], getattr(base, name), values)
     return replace(base, **parts)
 
 

@@ -21,10 +21,11 @@ def test_defaults_are_valid_and_match_the_contract():
 
 
 def test_a_file_overrides_defaults_and_ints_become_floats(tmp_path):
-    s = _load(tmp_path, '[kafka]\nbootstrap = "k1:9092,k2:9093"\n[engine]\nsl_threshold_s = 30\n'
-                        'timezone = "Asia/Shanghai"\n')
+    s = _load(tmp_path, '[kafka]\nbootstrap = "k1:9092,k2:9093"\n[engine]\n'
+                        'timezone = "Asia/Shanghai"\n[engine.defaults]\nsl_threshold_s = 30\n')
     assert s.kafka.bootstrap == "k1:9092,k2:9093"
-    assert s.engine.sl_threshold_s == 30.0 and isinstance(s.engine.sl_threshold_s, float)
+    t = s.engine.defaults.sl_threshold_s
+    assert t == 30.0 and isinstance(t, float)
     assert s.engine.tz.key == "Asia/Shanghai"
     assert s.worker == Settings().worker
 
@@ -39,7 +40,35 @@ def test_a_file_overrides_defaults_and_ints_become_floats(tmp_path):
     ('[kafka]\ncall_topic = "bad topic"\n', "kafka.call_topic: not a valid Kafka topic name"),
     ("[kafka]\ncall_partitions = 0\n", "kafka.call_partitions: must be > 0"),
     ('[engine]\ntimezone = "Mars/Olympus"\n', "engine.timezone: unknown time zone"),
-    ("[engine]\nsl_threshold_s = -1\n", "engine.sl_threshold_s: must be > 0"),
+    ("[engine.defaults]\nsl_threshold_s = -1\n", "engine.defaults.sl_threshold_s: must be >= 0"),
+    ("[engine]\nsl_threshold_s = 20\n", "engine.sl_threshold_s: unknown key (known: defaults"),
+    ('[engine]\nwindows = ["5m", "5x"]\n', "engine.windows[1]: expected a duration like"),
+    ('[engine]\nwindows = ["5m", "5m"]\n', "engine.windows: '5m' is listed twice"),
+    ('[engine]\nwindows = ["today"]\n', "engine.windows[0]: expected a duration"),
+    ('[engine]\nwindows = ["25h"]\n', "engine.windows[0]: window length must be 1 s .. 24 h"),
+    ('[engine]\nwindows = "5m"\n', "engine.windows: expected a list"),
+    ("[engine]\nmax_lateness_s = -1\n", "engine.max_lateness_s: must be >= 0"),
+    ("[engine]\nmax_visit_s = 0\n", "engine.max_visit_s: must be > 0"),
+    ("[engine.defaults]\nsl_target = 1.5\n", "engine.defaults.sl_target: must be a fraction"),
+    ('[engine.defaults]\nabandon_policy = "maybe"\n',
+     "engine.defaults.abandon_policy: must be one of negative, ignore, positive, got 'maybe'"),
+    ("[engine.defaults]\nshort_abandon_s = -2\n", "engine.defaults.short_abandon_s: must be >= 0"),
+    ("[engine.defaults]\ndefault_aht_s = 0\n", "engine.defaults.default_aht_s: must be > 0"),
+    ("[engine.defaults]\nsl_treshold_s = 1\n", "engine.defaults.sl_treshold_s: unknown key"),
+    ('[engine.segments.vip]\nmatch = { tier = "vip" }\n', "engine.segments.vip.queues: required"),
+    ('[engine.segments.vip]\nqueues = []\n', "engine.segments.vip.queues: expected a non-empty"),
+    ('[engine.segments.vip]\nqueues = ["*"]\nmatch = { tier = 1 }\n',
+     "engine.segments.vip.match.tier: expected a non-empty list of strings, got 1"),
+    ('[engine.segments.vip]\nqueues = ["*"]\nmatch = "tier"\n', "engine.segments.vip.match: "
+     "expected a table"),
+    ('[engine.segments.vip]\nqueues = ["*"]\nsl_target = 0\n',
+     "engine.segments.vip.sl_target: must be a fraction"),
+    ('[engine.segments.vip]\nqueues = ["*"]\ncolour = "red"\n',
+     "engine.segments.vip.colour: unknown key (known: abandon_policy, default_aht_s, match"),
+    ('[engine.segments.all]\nqueues = ["billing"]\n', "engine.segments.all: 'all' holds every"),
+    ('[engine.segments.today]\nqueues = ["*"]\n', "engine.segments.today: segment names"),
+    ('[engine.segments."a b"]\nqueues = ["*"]\n', "engine.segments.a b: segment names"),
+    ("[engine]\nsegments = 3\n", "engine.segments: expected tables"),
     ('[dashboard]\nsnapshot_url = "ftp://x"\n', "dashboard.snapshot_url: expected an http(s) URL"),
     ("[dashboard]\nrefresh_ms = 10\n", "dashboard.refresh_ms: must be >= 250"),
     ("worker = 3\n", "worker: expected a table"),
@@ -64,3 +93,33 @@ def test_settings_are_immutable_and_overrides_are_validated():
     assert s.with_overrides({"worker.port": 7000, "kafka.bootstrap": None}).worker.port == 7000
     with pytest.raises(ConfigError, match="worker.port"):
         s.with_overrides({"worker.port": 0})
+
+
+def test_engine_windows_defaults_and_segments(tmp_path):
+    s = _load(tmp_path, """
+[engine]
+timezone = "Europe/Berlin"
+windows = ["30s", "15m", "2h"]
+max_lateness_s = 60
+[engine.defaults]
+sl_threshold_s = 30
+abandon_policy = "ignore"
+[engine.segments.vip]
+queues = ["billing", "sales-*"]
+match = { tier = "vip", language = ["zh", "en"] }
+sl_threshold_s = 10
+[engine.segments.all]
+sl_target = 0.9
+""")
+    e = s.engine
+    assert e.windows == (("30s", 30), ("15m", 900), ("2h", 7200))
+    assert e.max_lateness_s == 60.0 and e.max_visit_s == 14400.0
+    vip, everything = e.segments
+    assert vip.queues == ("billing", "sales-*")
+    assert vip.match == (("language", ("zh", "en")), ("tier", ("vip",)))
+    # a segment's own settings start from [engine.defaults]
+    assert vip.policy.sl_threshold_s == 10.0 and vip.policy.abandon_policy == "ignore"
+    assert everything.queues == ("*",) and everything.policy.sl_target == 0.9
+    assert e.policy_for("vip") is vip.policy and e.policy_for("billing") is e.defaults
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.defaults.sl_target = 0.5  # type: ignore[misc]
