@@ -1,33 +1,87 @@
-"""The metrics core (first slice): queue visits, the "now" figures and rolling counters.
+"""The metrics core: the definitions of ``shared/spec/metrics.md``, implemented once.
 
-Pure: no Kafka, Faust, Dash or HTTP imports; time comes in as event time and ``as_of``.
-Definitions follow ``shared/spec/metrics.md``; this slice computes the subset listed in
-``SLICE_WINDOW_KEYS`` and the "now" block, and leaves every other key of the snapshot out
-(rather than reporting a number it did not compute). The metrics-engine issue replaces the
-internals with bucketed windows, lateness handling and the remaining figures; the
-``apply``/``snapshot`` surface stays.
+Pure: no Kafka, Faust, Dash or HTTP imports, no wall clock. Events come in (any order within
+``max_lateness_s``); ``snapshot(as_of)`` answers for any instant ``t`` not older than the
+retained horizon, reflecting exactly the events with ``ts <= t``.
+
+How it is built (details in ``docs/metrics-engine.md``):
+
+* **Calls.** Each call keeps its few events sorted by ``(ts, type rank, event_id)`` and the
+  contributions it made. An event that arrives in order is applied incrementally; one that
+  arrives out of order makes the call retract its contributions and replay its events in
+  order, so any arrival order gives the in-order result. Outcomes with no visit yet are *held*
+  and become *orphaned* once the lateness allowance has passed.
+* **Visits** follow queued -> answered / abandoned / dequeued -> ended -> wrap-up; a visit
+  still open ``max_visit_s`` after its start expires (counted, never abandoned).
+* **Cells.** A visit belongs to segments (``all``, its queue, configured selectors). Segments
+  of a visit that share the same per-segment settings share one *cell*, and each record
+  (offered, answered with its wait, a service-level event, ...) is stored once per cell, in
+  minute buckets of raw records (kept for the longest window plus the lateness/future margin)
+  whose aggregates are cached; older minutes fold into per-day totals for ``today``.
+  A window ``(t - L, t]`` sums whole minutes from the cache and filters the two edge minutes
+  record by record, so its boundaries are exact to the millisecond.
+* **Service-level events** are records at their event time; a caller still waiting past
+  ``T`` is a miss at ``q + T`` computed at snapshot time.
+
+Times inside are integer milliseconds (exact sums, order-independent); the snapshot reports
+seconds as floats.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections import Counter, defaultdict
+import hashlib
+import math
+from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from schemas import Event
+import orjson
 
-from .config import EngineSettings
+from schemas import Event, InvalidEvent, parse_event
+
+from . import erlang
+from .config import ALL_SEGMENT, TODAY, EngineSettings, SegmentPolicy
 from .timefmt import rfc3339
 
-__all__ = ["DEFAULT_WINDOWS", "SLICE_WINDOW_KEYS", "Engine", "format_as_of"]
+__all__ = ["ALL", "STATE_VERSION", "WINDOW_KEYS", "Engine", "StateError", "format_as_of",
+           "wait_bin", "wait_bin_floor_s"]
 
-DEFAULT_WINDOWS: dict[str, float] = {"5m": 300.0, "15m": 900.0, "60m": 3600.0}
-SLICE_WINDOW_KEYS = ("offered", "answered", "answered_in_sl", "abandoned", "dequeued", "handled")
+ALL = ALL_SEGMENT
+STATE_VERSION = 1
 AGENT_STATES = ("available", "on_call", "acw", "not_ready")
-ALL = "all"
-# Event ids are remembered this long (event time) past the newest event, to drop duplicates.
-DEDUP_RETENTION_S = 3 * 3600.0
+WINDOW_KEYS = ("offered", "answered", "answered_in_sl", "abandoned", "short_abandoned",
+               "dequeued", "handled", "sl_met", "sl_missed", "service_level", "asa_s",
+               "wait_p50_s", "wait_p90_s", "aht_s", "abandon_rate")
+MINUTE_MS = 60_000
+MAINTAIN_EVERY_MS = 30_000
+
+# Record kinds (one record = one counted item of one cell at its attribution time).
+OFFERED, ANSWERED, ANSWERED_IN_SL, ABANDONED, SHORT_ABANDONED, DEQUEUED, HANDLED, SL_MET, \
+    SL_MISSED = range(9)
+# Aggregate slots: the nine counters, then the wait and handle sums (ms).
+(C_OFFERED, C_ANSWERED, C_IN_SL, C_ABANDONED, C_SHORT, C_DEQUEUED, C_HANDLED, C_MET,
+ C_MISSED, C_WAIT_MS, C_HANDLE_MS) = range(11)
+_KIND_SLOTS: tuple[tuple[int, ...], ...] = (
+    (C_OFFERED,), (C_ANSWERED,), (C_ANSWERED, C_IN_SL), (C_ABANDONED,), (C_ABANDONED, C_SHORT),
+    (C_DEQUEUED,), (C_HANDLED,), (C_MET,), (C_MISSED,))
+_TYPE_RANK = {"call.queued": 0, "call.answered": 1, "call.abandoned": 1, "call.dequeued": 1,
+              "call.ended": 2, "call.wrapup_ended": 3}
+_OUTCOME_OF = {"call.answered": "answered", "call.abandoned": "abandoned",
+               "call.dequeued": "dequeued"}
+
+# Wait histogram (percentiles): 1 s bins below 60 s, then bins 5 % wide. A bin reports its
+# lower edge, so the error is < 1 s below 60 s and < 5 % above (metrics.md allows max(1 s, 5 %)).
+_LINEAR_BINS = 60
+_GROWTH = 1.05
+_LOG_GROWTH = math.log(_GROWTH)
+
+
+class StateError(ValueError):
+    """Saved state cannot be restored (wrong format, version or settings)."""
 
 
 def format_as_of(t: float) -> str:
@@ -35,174 +89,697 @@ def format_as_of(t: float) -> str:
     return rfc3339(t, fixed_ms=False)
 
 
-@dataclass(slots=True)
+def wait_bin(wait_ms: int) -> int:
+    if wait_ms < _LINEAR_BINS * 1000:
+        return wait_ms // 1000
+    return _LINEAR_BINS + int(math.log(wait_ms / (_LINEAR_BINS * 1000)) / _LOG_GROWTH)
+
+
+def wait_bin_floor_s(b: int) -> float:
+    """The lower edge of bin ``b`` in seconds (what a percentile falling in it reports)."""
+    if b < _LINEAR_BINS:
+        return float(b)
+    return round(_LINEAR_BINS * _GROWTH ** (b - _LINEAR_BINS), 3)
+
+
+class Agg:
+    """Counters, sums and the wait histogram of a set of records."""
+
+    __slots__ = ("c", "hist")
+
+    def __init__(self) -> None:
+        self.c = [0] * 11
+        self.hist: dict[int, int] = {}
+
+    def add(self, kind: int, value: int, sign: int = 1) -> None:
+        c = self.c
+        for slot in _KIND_SLOTS[kind]:
+            c[slot] += sign
+        if kind == ANSWERED or kind == ANSWERED_IN_SL:  # noqa: SIM109 - hot path, no tuple
+            c[C_WAIT_MS] += sign * value
+            b = wait_bin(value)
+            n = self.hist.get(b, 0) + sign
+            if n:
+                self.hist[b] = n
+            else:
+                del self.hist[b]
+        elif kind == HANDLED:
+            c[C_HANDLE_MS] += sign * value
+
+    def merge(self, other: Agg) -> None:
+        c, o = self.c, other.c
+        for i in range(11):
+            c[i] += o[i]
+        h = self.hist
+        for b, n in other.hist.items():
+            h[b] = h.get(b, 0) + n
+
+    def percentile_s(self, p: float) -> float | None:
+        """Nearest-rank percentile of the waits (bin lower edge)."""
+        n = self.c[C_ANSWERED]
+        if n <= 0:
+            return None
+        rank = max(1, math.ceil(p * n - 1e-9))
+        seen = 0
+        for b in sorted(self.hist):
+            seen += self.hist[b]
+            if seen >= rank:
+                return wait_bin_floor_s(b)
+        return wait_bin_floor_s(max(self.hist))  # pragma: no cover - counts always agree
+
+    def to_list(self) -> list:
+        return [self.c, sorted(self.hist.items())]
+
+    @classmethod
+    def from_list(cls, data: list) -> Agg:
+        agg = cls()
+        agg.c = [int(x) for x in data[0]]
+        agg.hist = {int(b): int(n) for b, n in data[1]}
+        return agg
+
+
+class _Bucket:
+    """One minute of one cell: raw records ``(ms, kind, value)`` and their cached aggregate."""
+
+    __slots__ = ("agg", "raw")
+
+    def __init__(self) -> None:
+        self.raw: list[tuple[int, int, int]] = []
+        self.agg: Agg | None = None
+
+    def aggregate(self) -> Agg:
+        if self.agg is None:
+            agg = Agg()
+            for _, kind, value in self.raw:
+                agg.add(kind, value)
+            self.agg = agg
+        return self.agg
+
+
+class _Cell:
+    """Segments that share the records of a visit (same membership, same settings)."""
+
+    __slots__ = ("day_base", "key", "minutes", "policy", "segments", "short_ms", "t_ms")
+
+    def __init__(self, segments: tuple[str, ...], policy: SegmentPolicy) -> None:
+        self.segments = segments
+        self.policy = policy
+        self.key = (segments, policy)
+        self.t_ms = round(policy.sl_threshold_s * 1000)
+        self.short_ms = round(policy.short_abandon_s * 1000)
+        self.minutes: dict[int, _Bucket] = {}
+        self.day_base: dict[int, Agg] = {}
+
+
 class _Visit:
-    queued_at: float
-    segments: tuple[str, ...]
+    __slots__ = ("a", "c", "cells", "ended", "o", "outcome", "q", "queue")
+
+    def __init__(self, queue: str, q: int, cells: tuple[_Cell, ...]) -> None:
+        self.queue = queue
+        self.q = q
+        self.cells = cells
+        self.outcome: str | None = None  # answered, abandoned, dequeued, expired
+        self.o: int | None = None        # outcome time (ms)
+        self.a: int | None = None        # answered time
+        self.c: int | None = None        # handling complete (ms); -1: never (expired)
+        self.ended = False
+
+    def closed(self) -> bool:
+        if self.outcome is None:
+            return False
+        return self.outcome != "answered" or self.c is not None
 
 
-@dataclass(slots=True)
-class _Agent:
-    state: str
-    queues: tuple[str, ...]
-    ts: float
+class _Call:
+    __slots__ = ("attrs", "classes", "contribs", "events", "visits")
+
+    def __init__(self) -> None:
+        self.events: list[tuple[tuple, Event]] = []
+        self.classes: list[str] = []
+        self.contribs: list[tuple[_Cell, int, int, int]] = []
+        self.visits: list[_Visit] = []
+        self.attrs: dict[str, str] = {}
+
+    def reset(self) -> None:
+        self.contribs = []
+        self.visits = []
+        self.attrs = {}
+        self.classes = []
 
 
-@dataclass
-class _Series:
-    """Sorted attribution times of one counter in one segment (pruned past the longest window)."""
+class _Days:
+    """Local-day boundaries in the configured zone (DST-safe: first instant of each date)."""
 
-    times: list[float] = field(default_factory=list)
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._cache: tuple[int, int] = (0, 0)
 
-    def add(self, t: float) -> None:
-        if not self.times or t >= self.times[-1]:
-            self.times.append(t)
-        else:
-            bisect.insort(self.times, t)
+    def start_of(self, ms: int) -> int:
+        lo, hi = self._cache
+        if lo <= ms < hi:
+            return lo
+        day = datetime.fromtimestamp(ms / 1000, self.tz).date()
+        start = self._first_instant_ms(day)
+        end = self._first_instant_ms(day + timedelta(days=1))
+        self._cache = (start, end)
+        return start
 
-    def count(self, start_excl: float, end_incl: float) -> int:
-        times = self.times
-        return bisect.bisect_right(times, end_incl) - bisect.bisect_right(times, start_excl)
+    def _first_instant_ms(self, day: Any) -> int:
+        """Smallest whole second whose local date is ``day`` (midnight, or the end of a gap)."""
+        guess = int(datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp())
+        lo, hi = guess - 2 * 86400, guess + 2 * 86400
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if datetime.fromtimestamp(mid, self.tz).date() >= day:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo * 1000
 
-    def prune(self, before: float) -> None:
-        cut = bisect.bisect_right(self.times, before)
-        if cut:
-            del self.times[:cut]
+
+def _ms(ts: float) -> int:
+    return round(ts * 1000)
 
 
 class Engine:
-    """Applies validated events; builds the snapshot of metrics.md as of any instant."""
+    """Applies validated events; builds the snapshot JSON of metrics.md as of any instant."""
 
-    def __init__(self, settings: EngineSettings | None = None,
-                 windows: dict[str, float] | None = None) -> None:
-        self.settings = settings or EngineSettings()
-        self.windows = dict(windows or DEFAULT_WINDOWS)
-        self._horizon = max(self.windows.values())
-        self._seen: dict[str, float] = {}
-        self._visits: dict[tuple[str, str], _Visit] = {}
-        self._series: dict[str, dict[str, _Series]] = defaultdict(
-            lambda: {k: _Series() for k in SLICE_WINDOW_KEYS})
-        self._agents: dict[str, _Agent] = {}
-        self._newest = float("-inf")
-        self._pruned_at = float("-inf")
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = s = settings or EngineSettings()
+        self.windows: tuple[tuple[str, int], ...] = s.windows
+        self._window_ms = [(name, length * 1000) for name, length in s.windows]
+        longest = max([length for _, length in s.windows] + [3600])
+        self._lateness_ms = _ms(s.max_lateness_s)
+        self._max_visit_ms = _ms(s.max_visit_s)
+        # Everything a query at t >= watermark - max_future_s can touch, plus a minute.
+        self._horizon_ms = (longest + 60) * 1000 + _ms(s.max_future_s) + self._lateness_ms
+        self._days = _Days(s.tz)
+        self._configured = {seg.name: seg for seg in s.segments}
+        self._match_keys = tuple(sorted({k for seg in s.segments for k, _ in seg.match}))
+        self._cells: dict[tuple, _Cell] = {}
+        self._seg_cells: dict[str, list[_Cell]] = {}
+        self._membership: dict[tuple, tuple[_Cell, ...]] = {}
+        self._agent_membership: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._queues: set[str] = set()
+        self._calls: dict[str, _Call] = {}
+        self._agents: dict[str, list[tuple[int, str, str, tuple[str, ...]]]] = {}
+        self._seen: dict[str, int] = {}
+        self._seen_order: deque[tuple[int, str]] = deque()
+        self._newest = -(2**62)
+        self._maintained = -(2**62)
+        self._floor_minute = -(2**62)
         self.outcomes: Counter[str] = Counter()
 
     # -- input -----------------------------------------------------------------------------
     def apply(self, ev: Event) -> str:
-        """Apply one valid event; return what happened to it (also counted in ``outcomes``)."""
-        outcome = self._apply(ev)
-        self.outcomes[outcome] += 1
-        return outcome
+        """Apply one valid event; return what happened to it on arrival.
+
+        ``outcomes`` keeps the current classification of every event (an outcome held on
+        arrival becomes ``applied`` when its visit appears, or ``orphaned`` later), plus
+        ``expired`` visits.
+        """
+        eid = ev.event_id
+        if eid in self._seen:
+            self.outcomes["duplicate"] += 1
+            return "duplicate"
+        ms = _ms(ev.ts)
+        self._seen[eid] = ms
+        self._seen_order.append((ms, eid))
+        if ms > self._newest:
+            self._newest = ms
+            if ms - self._maintained >= MAINTAIN_EVERY_MS:
+                self._maintained = ms
+                self._maintain()
+        cls = (self._apply_agent(ev, ms) if ev.type == "agent.state"
+               else self._apply_call(ev, ms))
+        self.outcomes[cls] += 1
+        return cls
 
     def apply_all(self, events: Iterable[Event]) -> None:
         for ev in events:
             self.apply(ev)
 
-    def _apply(self, ev: Event) -> str:
-        if ev.event_id in self._seen:
-            return "duplicate"
-        self._seen[ev.event_id] = ev.ts
-        if ev.ts > self._newest:
-            self._newest = ev.ts
-            if ev.ts - self._pruned_at >= 60.0:  # counts bisect their window: pruning is only
-                self._pruned_at = ev.ts          # for memory, once a simulated minute will do
-                self._prune()
-        if ev.type == "agent.state":
-            assert ev.agent_id is not None and ev.state is not None
-            prev = self._agents.get(ev.agent_id)
-            if prev is not None and prev.ts > ev.ts:
-                return "stale_agent_state"
-            self._agents[ev.agent_id] = _Agent(ev.state, ev.queues or (), ev.ts)
+    def _apply_agent(self, ev: Event, ms: int) -> str:
+        history = self._agents.setdefault(ev.agent_id, [])  # type: ignore[arg-type]
+        queues = ev.queues or ()
+        self._queues.update(queues)
+        entry = (ms, ev.event_id, ev.state, queues)
+        if not history or entry > history[-1]:
+            history.append(entry)  # type: ignore[arg-type]
+        else:
+            bisect.insort(history, entry)  # type: ignore[arg-type]
+        return "applied"
+
+    def _apply_call(self, ev: Event, ms: int) -> str:
+        call = self._calls.get(ev.call_id)  # type: ignore[arg-type]
+        if call is None:
+            call = self._calls[ev.call_id] = _Call()  # type: ignore[index]
+        else:
+            for _, seen in call.events:  # a duplicate whose id has left the dedup horizon
+                if seen.event_id == ev.event_id:
+                    self.outcomes["duplicate"] += 1
+                    return "duplicate"
+        key = (ms, _TYPE_RANK[ev.type], ev.event_id)
+        if not call.events or key > call.events[-1][0]:
+            call.events.append((key, ev))
+            cls = self._step(call, ev, ms, emit=True)
+            call.classes.append(cls)
+            return cls
+        # Out of order: retract this call's contributions and replay its events in order.
+        bisect.insort(call.events, (key, ev), key=lambda item: item[0])
+        self._retract(call)
+        for old in call.classes:
+            self.outcomes[old] -= 1
+        self._replay(call, emit=True)
+        self._expire(call, self._maintained - self._lateness_ms)  # as the last maintenance did
+        index = next(i for i, (k, _) in enumerate(call.events) if k == key)
+        for i, cls in enumerate(call.classes):
+            if i != index:
+                self.outcomes[cls] += 1
+        return call.classes[index]
+
+    def _replay(self, call: _Call, *, emit: bool) -> None:
+        call.reset()
+        for key, ev in call.events:
+            call.classes.append(self._step(call, ev, key[0], emit=emit))
+
+    def _retract(self, call: _Call) -> None:
+        for cell, ms, kind, value in call.contribs:
+            self._record(cell, ms, kind, value, -1)
+        call.contribs = []
+
+    # -- the visit state machine (events of one call, in order) ------------------------------
+    def _step(self, call: _Call, ev: Event, ms: int, *, emit: bool) -> str:
+        self._expire_visits(call, ms, emit=emit)
+        queue = ev.queue
+        kind = ev.type
+        if kind == "call.queued":
+            if ev.attrs:
+                call.attrs.update(ev.attrs)
+            self._queues.add(queue)  # type: ignore[arg-type]
+            for v in call.visits:
+                if v.queue == queue and v.outcome is None:
+                    return "already_waiting"
+            cells = self._cells_for(queue, call.attrs)  # type: ignore[arg-type]
+            call.visits.append(_Visit(queue, ms, cells))  # type: ignore[arg-type]
+            for cell in cells:
+                self._contribute(call, cell, ms, OFFERED, 0, emit)
             return "applied"
-        assert ev.call_id is not None and ev.queue is not None
-        key = (ev.call_id, ev.queue)
-        if ev.type == "call.queued":
-            if key in self._visits:
-                return "already_waiting"
-            segments = (ALL, ev.queue)  # attribute segments arrive with the full engine
-            self._visits[key] = _Visit(ev.ts, segments)
-            self._count(segments, "offered", ev.ts)
-            return "applied"
-        if ev.type in ("call.answered", "call.abandoned", "call.dequeued"):
-            visit = self._visits.pop(key, None)
+        outcome = _OUTCOME_OF.get(kind)
+        if outcome is not None:
+            visit = None
+            for v in call.visits:
+                if v.queue == queue and v.outcome is None:
+                    visit = v
             if visit is None:
-                return "orphaned"
-            counter = {"call.answered": "answered", "call.abandoned": "abandoned",
-                       "call.dequeued": "dequeued"}[ev.type]
-            self._count(visit.segments, counter, ev.ts)
-            if counter == "answered" and ev.ts - visit.queued_at <= self.settings.sl_threshold_s:
-                self._count(visit.segments, "answered_in_sl", ev.ts)
+                return "held"
+            visit.outcome, visit.o = outcome, ms
+            wait = ms - visit.q
+            for cell in visit.cells:
+                self._outcome_records(call, cell, visit, outcome, ms, wait, emit)
+            if outcome == "answered":
+                visit.a = ms
             return "applied"
-        if ev.type == "call.wrapup_ended" or (ev.type == "call.ended" and not ev.acw):
-            self._count((ALL, ev.queue), "handled", ev.ts)
-            return "applied"
-        if ev.type == "call.ended":
-            return "applied"  # after-call work follows; handling completes at wrapup_ended
-        return "unknown_type"  # pragma: no cover - the validator admits only known types
+        # call.ended / call.wrapup_ended: the latest answered visit in the queue
+        visit = None
+        for v in call.visits:
+            if v.queue == queue and v.outcome == "answered":
+                visit = v
+        if visit is None:
+            return "held"
+        if visit.c is not None:
+            return "already_handled"
+        if kind == "call.ended":
+            if visit.ended:
+                return "already_ended"
+            visit.ended = True
+            if ev.acw:
+                return "applied"  # after-call work follows; handling completes at wrap-up
+        visit.c = ms
+        for cell in visit.cells:
+            self._contribute(call, cell, ms, HANDLED, ms - visit.a, emit)  # type: ignore[operator]
+        return "applied"
 
-    def _count(self, segments: tuple[str, ...], counter: str, t: float) -> None:
-        for seg in segments:
-            self._series[seg][counter].add(t)
+    def _outcome_records(self, call: _Call, cell: _Cell, visit: _Visit, outcome: str,
+                         ms: int, wait: int, emit: bool) -> None:
+        t_ms = cell.t_ms
+        if outcome == "answered":
+            if wait <= t_ms:
+                self._contribute(call, cell, ms, ANSWERED_IN_SL, wait, emit)
+                self._contribute(call, cell, ms, SL_MET, 0, emit)
+            else:
+                self._contribute(call, cell, ms, ANSWERED, wait, emit)
+                self._contribute(call, cell, visit.q + t_ms, SL_MISSED, 0, emit)
+        elif outcome == "abandoned":
+            if wait < cell.short_ms:
+                self._contribute(call, cell, ms, SHORT_ABANDONED, 0, emit)
+                return
+            self._contribute(call, cell, ms, ABANDONED, 0, emit)
+            if wait > t_ms:
+                self._contribute(call, cell, visit.q + t_ms, SL_MISSED, 0, emit)
+            elif cell.policy.abandon_policy == "negative":
+                self._contribute(call, cell, ms, SL_MISSED, 0, emit)
+            elif cell.policy.abandon_policy == "positive":
+                self._contribute(call, cell, ms, SL_MET, 0, emit)
+        else:
+            self._contribute(call, cell, ms, DEQUEUED, 0, emit)
+            if wait > t_ms:
+                self._contribute(call, cell, visit.q + t_ms, SL_MISSED, 0, emit)
 
-    def _prune(self) -> None:
-        before = self._newest - self._horizon - 60.0
-        for counters in self._series.values():
-            for series in counters.values():
-                if series.times and series.times[0] <= before:
-                    series.prune(before)
-        if len(self._seen) > 10_000:
-            cut = self._newest - DEDUP_RETENTION_S
-            self._seen = {k: ts for k, ts in self._seen.items() if ts >= cut}
+    def _expire_visits(self, call: _Call, now_ms: int, *, emit: bool) -> None:
+        """Close visits open longer than ``max_visit_s`` before ``now_ms`` (deterministic)."""
+        limit = self._max_visit_ms
+        for v in call.visits:
+            if v.outcome is None and now_ms - v.q > limit:
+                v.outcome, v.o = "expired", v.q + limit
+                for cell in v.cells:
+                    if cell.t_ms < limit:
+                        self._contribute(call, cell, v.q + cell.t_ms, SL_MISSED, 0, emit)
+            elif v.outcome == "answered" and v.c is None and now_ms - v.a > limit:  # type: ignore[operator]
+                v.c = -1
 
-    # -- output ----------------------------------------------------------------------------
+    def _expire(self, call: _Call, wm: int) -> None:
+        self._expire_visits(call, wm, emit=True)
+
+    def _contribute(self, call: _Call, cell: _Cell, ms: int, kind: int, value: int,
+                    emit: bool) -> None:
+        call.contribs.append((cell, ms, kind, value))
+        if emit:
+            self._record(cell, ms, kind, value, 1)
+
+    def _record(self, cell: _Cell, ms: int, kind: int, value: int, sign: int) -> None:
+        minute = ms // MINUTE_MS
+        if minute >= self._floor_minute:
+            bucket = cell.minutes.get(minute)
+            if bucket is None:
+                bucket = cell.minutes[minute] = _Bucket()
+            if sign > 0:
+                bucket.raw.append((ms, kind, value))
+            else:
+                bucket.raw.remove((ms, kind, value))
+            bucket.agg = None
+            return
+        # Older than every rolling window: it still counts in its day (``today``).
+        day = self._days.start_of(ms)
+        base = cell.day_base.get(day)
+        if base is None:
+            base = cell.day_base[day] = Agg()
+        base.add(kind, value, sign)
+
+    # -- segments ------------------------------------------------------------------------------
+    def _cells_for(self, queue: str, attrs: dict[str, str]) -> tuple[_Cell, ...]:
+        key = (queue, tuple(attrs.get(k) for k in self._match_keys))
+        cells = self._membership.get(key)
+        if cells is not None:
+            return cells
+        names = {ALL}
+        if queue not in self._configured:
+            names.add(queue)
+        for seg in self._configured.values():
+            if seg.name == ALL:
+                continue
+            if any(fnmatchcase(queue, g) for g in seg.queues) and all(
+                    attrs.get(attr) in allowed for attr, allowed in seg.match):
+                names.add(seg.name)
+        groups: dict[SegmentPolicy, list[str]] = {}
+        for name in sorted(names):
+            groups.setdefault(self.settings.policy_for(name), []).append(name)
+        cells = tuple(self._cell(tuple(group), policy) for policy, group in groups.items())
+        self._membership[key] = cells
+        return cells
+
+    def _cell(self, segments: tuple[str, ...], policy: SegmentPolicy) -> _Cell:
+        cell = self._cells.get((segments, policy))
+        if cell is None:
+            cell = self._cells[(segments, policy)] = _Cell(segments, policy)
+            for name in segments:
+                self._seg_cells.setdefault(name, []).append(cell)
+        return cell
+
+    def _agent_segments(self, queues: tuple[str, ...]) -> tuple[str, ...]:
+        names = self._agent_membership.get(queues)
+        if names is None:
+            found = {ALL}
+            found.update(q for q in queues if q not in self._configured)
+            for seg in self._configured.values():
+                if seg.name == ALL or any(fnmatchcase(q, g) for q in queues for g in seg.queues):
+                    found.add(seg.name)
+            names = self._agent_membership[queues] = tuple(sorted(found))
+        return names
+
     def segment_names(self) -> list[str]:
-        names = set(self._series) | {q for _, q in self._visits}
-        names |= {q for a in self._agents.values() for q in a.queues}
-        names.add(ALL)
+        names = set(self._configured) | {ALL}
+        names |= {q for q in self._queues if q not in self._configured}
         return sorted(names)
 
-    def snapshot(self, as_of: float) -> dict:
-        """The snapshot JSON of metrics.md (the keys this slice computes) as of ``as_of``.
+    # -- maintenance (event time) ---------------------------------------------------------------
+    def _maintain(self) -> None:
+        wm = self._newest - self._lateness_ms
+        # visits: expire; calls whose every visit is closed and whose events are final: drop
+        for call_id in list(self._calls):
+            call = self._calls[call_id]
+            self._expire(call, wm)
+            if call.events[-1][0][0] < wm and all(v.closed() for v in call.visits):
+                for cls in call.classes:
+                    if cls == "held":
+                        self.outcomes["held"] -= 1
+                        self.outcomes["orphaned"] += 1
+                self.outcomes["expired"] += sum(1 for v in call.visits if v.outcome == "expired")
+                del self._calls[call_id]
+        cutoff = wm - self._horizon_ms
+        order, seen = self._seen_order, self._seen
+        while order and order[0][0] < cutoff:
+            _, eid = order.popleft()
+            if seen.get(eid, cutoff) < cutoff:
+                del seen[eid]
+        floor = cutoff // MINUTE_MS
+        if floor > self._floor_minute:
+            self._floor_minute = floor
+            oldest_day = self._days.start_of(cutoff) - 2 * 86_400_000
+            for cell in self._cells.values():
+                for minute in [m for m in cell.minutes if m < floor]:
+                    bucket = cell.minutes.pop(minute)
+                    day = self._days.start_of(minute * MINUTE_MS)
+                    base = cell.day_base.get(day)
+                    if base is None:
+                        base = cell.day_base[day] = Agg()
+                    base.merge(bucket.aggregate())
+                for day in [d for d in cell.day_base if d < oldest_day]:
+                    del cell.day_base[day]
+        for history in self._agents.values():
+            keep = bisect.bisect_left(history, (cutoff,))
+            if keep > 1:
+                del history[:keep - 1]
 
-        ``as_of`` is taken to the millisecond, the precision of the ``as_of`` it reports, so a
-        snapshot can be recomputed exactly from its own ``as_of``.
-        """
-        t = round(as_of, 3)
-        threshold = self.settings.sl_threshold_s
-        waiting: dict[str, list[float]] = defaultdict(list)
-        for visit in self._visits.values():
-            if visit.queued_at <= t:
-                for seg in visit.segments:
-                    waiting[seg].append(visit.queued_at)
+    # -- output --------------------------------------------------------------------------------
+    def snapshot(self, as_of: float) -> dict:
+        """The snapshot JSON of metrics.md as of ``as_of`` (epoch seconds, taken to the ms)."""
+        t = _ms(as_of)
+        day_start = self._days.start_of(t)
+        lengths = sorted({length for _, length in self._window_ms} | {900_000, 3_600_000})
+        cell_aggs: dict[_Cell, dict] = {}
+        for cell in self._cells.values():
+            per = {length: self._range(cell, t - length, t) for length in lengths}
+            per[TODAY] = self._today(cell, day_start, t)
+            cell_aggs[cell] = per
+        now = self._now(t, day_start, lengths, cell_aggs)
+        agents = self._agents_now(t)
         segments = {}
-        for seg in self.segment_names():
-            qs = waiting.get(seg, [])
-            oldest = t - min(qs) if qs else None
-            counters = self._series.get(seg)
-            windows = {}
-            for wname, length in self.windows.items():
-                if counters is None:
-                    windows[wname] = {k: 0 for k in SLICE_WINDOW_KEYS}
-                else:
-                    windows[wname] = {k: counters[k].count(t - length, t)
-                                      for k in SLICE_WINDOW_KEYS}
-            segments[seg] = {
+        for name in self.segment_names():
+            policy = self.settings.policy_for(name)
+            merged = {length: Agg() for length in [*lengths, TODAY]}
+            for cell in self._seg_cells.get(name, ()):
+                for length, agg in cell_aggs[cell].items():
+                    merged[length].merge(agg)
+            waiting = now.get(name)
+            windows = {wname: _figures(merged[length]) for wname, length in self._window_ms}
+            windows[TODAY] = _figures(merged[TODAY])
+            counts = agents.get(name) or dict.fromkeys((*AGENT_STATES, "staffed"), 0)
+            handled60 = merged[3_600_000].c
+            aht = (handled60[C_HANDLE_MS] / handled60[C_HANDLED] / 1000 if handled60[C_HANDLED]
+                   else policy.default_aht_s)
+            segments[name] = {
                 "now": {
-                    "waiting": len(qs),
-                    "oldest_wait_s": round(oldest, 3) if oldest is not None else None,
-                    "waiting_over_sl": sum(1 for q in qs if t - q > threshold),
-                    "agents": self._agents_now(seg, t),
+                    "waiting": waiting[0] if waiting else 0,
+                    "oldest_wait_s": round((t - waiting[1]) / 1000, 3) if waiting else None,
+                    "waiting_over_sl": waiting[2] if waiting else 0,
+                    "agents": counts,
                 },
                 "windows": windows,
+                "forecast": erlang.forecast(merged[900_000].c[C_OFFERED], aht, counts["staffed"],
+                                            policy.sl_threshold_s, policy.sl_target),
             }
-        return {"as_of": format_as_of(t), "segments": segments}
+        return {"as_of": format_as_of(t / 1000), "segments": segments}
 
-    def _agents_now(self, seg: str, t: float) -> dict[str, int]:
-        counts = dict.fromkeys(AGENT_STATES, 0)
-        for agent in self._agents.values():
-            if agent.ts > t or agent.state not in counts:
+    def _range(self, cell: _Cell, lo: int, hi: int) -> Agg:
+        """Records with ``lo < ms <= hi`` among the retained minutes."""
+        out = Agg()
+        first, last = lo // MINUTE_MS, hi // MINUTE_MS
+        minutes = cell.minutes
+        if len(minutes) < last - first:
+            keys = sorted(m for m in minutes if first <= m <= last)
+        else:
+            keys = [m for m in range(max(first, self._floor_minute), last + 1) if m in minutes]
+        for m in keys:
+            bucket = minutes[m]
+            if m in (first, last):  # edge minutes: record by record
+                for ms, kind, value in bucket.raw:
+                    if lo < ms <= hi:
+                        out.add(kind, value)
+            else:
+                out.merge(bucket.aggregate())
+        return out
+
+    def _today(self, cell: _Cell, day_start: int, t: int) -> Agg:
+        out = self._range(cell, day_start - 1, t)
+        base = cell.day_base.get(day_start)
+        if base is not None:
+            out.merge(base)
+        return out
+
+    def _now(self, t: int, day_start: int, lengths: list[int],
+             cell_aggs: dict[_Cell, dict]) -> dict[str, list]:
+        """Waiting callers per segment ``[count, min q, over T]``; adds the misses of callers
+        still waiting past ``T`` (at ``q + T``) to the cells' window aggregates."""
+        limit = self._max_visit_ms
+        per_segment: dict[str, list] = {}
+        for call in self._calls.values():
+            for v in call.visits:
+                if v.q > t:
+                    continue
+                if v.outcome is None:  # no outcome known yet: a miss once the wait reaches T
+                    for cell in v.cells:
+                        miss = v.q + cell.t_ms
+                        if miss <= t and cell.t_ms < limit:
+                            aggs = cell_aggs[cell]
+                            for length in lengths:
+                                if miss > t - length:
+                                    aggs[length].c[C_MISSED] += 1
+                            if miss >= day_start:
+                                aggs[TODAY].c[C_MISSED] += 1
+                if (v.o is not None and v.o <= t) or t - v.q > limit:
+                    continue
+                for cell in v.cells:
+                    over = t - v.q > cell.t_ms
+                    for name in cell.segments:
+                        entry = per_segment.get(name)
+                        if entry is None:
+                            per_segment[name] = [1, v.q, int(over)]
+                        else:
+                            entry[0] += 1
+                            entry[1] = min(entry[1], v.q)
+                            entry[2] += over
+        return per_segment
+
+    def _agents_now(self, t: int) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for history in self._agents.values():
+            i = bisect.bisect_right(history, (t, "\U0010ffff")) - 1
+            if i < 0:
                 continue
-            if seg == ALL or seg in agent.queues:
-                counts[agent.state] += 1
-        counts["staffed"] = counts["available"] + counts["on_call"] + counts["acw"]
-        return counts
+            _, _, state, queues = history[i]
+            if state not in AGENT_STATES:
+                continue
+            for name in self._agent_segments(queues):
+                counts = out.get(name)
+                if counts is None:
+                    counts = out[name] = dict.fromkeys((*AGENT_STATES, "staffed"), 0)
+                counts[state] += 1
+                if state != "not_ready":
+                    counts["staffed"] += 1
+        return out
+
+    # -- save / restore ------------------------------------------------------------------------
+    def _fingerprint(self) -> str:
+        return hashlib.sha256(repr(self.settings).encode()).hexdigest()[:16]
+
+    def to_bytes(self) -> bytes:
+        """The whole state, versioned (JSON); size is O(open calls + retained buckets)."""
+        cells = [{
+            "segments": list(cell.segments),
+            "minutes": [[m, b.raw] for m, b in sorted(cell.minutes.items())],
+            "days": [[d, agg.to_list()] for d, agg in sorted(cell.day_base.items())],
+        } for cell in self._cells.values()]
+        state = {
+            "format": "cc-wallboard-engine-state", "version": STATE_VERSION,
+            "settings": self._fingerprint(), "newest_ms": self._newest,
+            "maintained_ms": self._maintained, "floor_minute": self._floor_minute,
+            "seen": list(self._seen_order),
+            "calls": {cid: [ev.raw for _, ev in call.events] for cid, call in self._calls.items()},
+            "cells": cells,
+            "agents": {aid: [[ms, eid, st, list(qs)] for ms, eid, st, qs in h]
+                       for aid, h in self._agents.items()},
+            "queues": sorted(self._queues),
+            "outcomes": dict(self.outcomes),
+        }
+        return orjson.dumps(state)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, settings: EngineSettings | None = None) -> Engine:
+        """Restore a state saved by :meth:`to_bytes` with the same engine settings."""
+        engine = cls(settings)
+        try:
+            state = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise StateError(f"state is not valid JSON: {exc}") from None
+        if not isinstance(state, dict) or state.get("format") != "cc-wallboard-engine-state":
+            raise StateError("not a cc-wallboard engine state")
+        if state.get("version") != STATE_VERSION:
+            raise StateError(f"state version {state.get('version')!r} is not supported "
+                             f"(this build reads version {STATE_VERSION})")
+        if state.get("settings") != engine._fingerprint():
+            raise StateError("state was saved with different engine settings; counters would "
+                             "not mean the same thing (start from the topics instead)")
+        engine._newest = state["newest_ms"]
+        engine._maintained = state["maintained_ms"]
+        engine._floor_minute = state["floor_minute"]
+        for ms, eid in state["seen"]:
+            engine._seen[eid] = ms
+            engine._seen_order.append((ms, eid))
+        engine._queues = set(state["queues"])
+        for item in state["cells"]:
+            segments = tuple(item["segments"])
+            policy = engine.settings.policy_for(segments[0])
+            cell = engine._cell(segments, policy)
+            for m, raw in item["minutes"]:
+                bucket = cell.minutes[m] = _Bucket()
+                bucket.raw = [tuple(r) for r in raw]  # type: ignore[misc]
+            for d, agg in item["days"]:
+                cell.day_base[d] = Agg.from_list(agg)
+        for aid, history in state["agents"].items():
+            engine._agents[aid] = [(ms, eid, st, tuple(qs)) for ms, eid, st, qs in history]
+        for cid, raws in state["calls"].items():
+            call = engine._calls[cid] = _Call()
+            for raw in raws:
+                try:
+                    ev = parse_event(raw)
+                except InvalidEvent as exc:
+                    raise StateError(f"state holds an invalid event of call {cid}: "
+                                     f"{exc}") from None
+                ms = _ms(ev.ts)
+                call.events.append(((ms, _TYPE_RANK[ev.type], ev.event_id), ev))
+            engine._replay(call, emit=False)  # rebuilds visits and contributions, no records
+            engine._expire_visits(call, engine._maintained - engine._lateness_ms, emit=False)
+        engine.outcomes = Counter(state["outcomes"])
+        return engine
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den > 0 else None
+
+
+def _figures(agg: Agg) -> dict:
+    c = agg.c
+    answered, handled = c[C_ANSWERED], c[C_HANDLED]
+    abandoned_long = c[C_ABANDONED] - c[C_SHORT]
+    return {
+        "offered": c[C_OFFERED], "answered": answered, "answered_in_sl": c[C_IN_SL],
+        "abandoned": c[C_ABANDONED], "short_abandoned": c[C_SHORT], "dequeued": c[C_DEQUEUED],
+        "handled": handled, "sl_met": c[C_MET], "sl_missed": c[C_MISSED],
+        "service_level": _rate(c[C_MET], c[C_MET] + c[C_MISSED]),
+        "asa_s": round(c[C_WAIT_MS] / answered / 1000, 3) if answered else None,
+        "wait_p50_s": agg.percentile_s(0.5),
+        "wait_p90_s": agg.percentile_s(0.9),
+        "aht_s": round(c[C_HANDLE_MS] / handled / 1000, 3) if handled else None,
+        "abandon_rate": _rate(abandoned_long, answered + abandoned_long),
+    }
