@@ -596,7 +596,10 @@ class Engine:
             windows[TODAY] = _figures(merged[TODAY])
             counts = agents.get(name) or dict.fromkeys((*AGENT_STATES, "staffed"), 0)
             handled60 = merged[3_600_000].c
-            aht = (handled60[C_HANDLE_MS] / handled60[C_HANDLED] / 1000 if handled60[C_HANDLED]
+            # aht_s(60m), else default_aht_s (also when every handle took 0 s: Erlang C
+            # needs a positive handle time)
+            aht = (handled60[C_HANDLE_MS] / handled60[C_HANDLED] / 1000
+                   if handled60[C_HANDLED] and handled60[C_HANDLE_MS] > 0
                    else policy.default_aht_s)
             segments[name] = {
                 "now": {
