@@ -1,0 +1,137 @@
+"""`wallboard compute`: the engine over a file, snapshots as of instants (metrics.md shape)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import orjson
+import pytest
+
+from schemas import parse_event
+from streams.cli import main
+from streams.compute import ComputeStats, snapshots
+from streams.config import EngineSettings
+from streams.engine import Engine
+from streams.timefmt import rfc3339
+
+T0 = 1_795_300_000.0  # 2026-11-21T22:26:40Z
+
+
+def line(n: int, type_: str, at: float, call: str = "c1", **extra: object) -> bytes:
+    return orjson.dumps({"v": 1, "event_id": f"e{n}", "type": type_, "ts": rfc3339(T0 + at),
+                         "call_id": call, "queue": "billing", **extra})
+
+
+LINES = [
+    line(1, "call.queued", 0),
+    line(2, "call.answered", 10, agent_id="a"),
+    b"this is not json",
+    line(3, "call.queued", 100, "c2"),
+    b"",
+    b'{"v": 1, "event_id": "x", "type": "call.queued", "ts": "2026-11-22T00:00:00"}',
+    line(4, "call.abandoned", 130, "c2"),
+]
+
+
+def write(tmp_path, name: str, lines: list[bytes]):
+    path = tmp_path / name
+    data = b"\n".join(lines) + b"\n"
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["events.jsonl", "events.jsonl.gz"])
+def test_compute_prints_one_snapshot_and_reports_invalid_lines(tmp_path, capsys, name):
+    path = write(tmp_path, name, LINES)
+    assert main(["compute", "--events", str(path), "--as-of", rfc3339(T0 + 60)]) == 0
+    out, err = capsys.readouterr()
+    snaps = [json.loads(x) for x in out.splitlines()]
+    assert len(snaps) == 1
+    assert snaps[0]["as_of"] == "2026-11-21T22:27:40Z"
+    w = snaps[0]["segments"]["billing"]["windows"]["5m"]
+    assert (w["offered"], w["answered"], w["abandoned"]) == (1, 1, 0)  # c2 comes after t
+    assert f"{path}:3: invalid event, skipped: $: not JSON" in err
+    assert f"{path}:6: invalid event, skipped: ts: timestamp has no UTC offset" in err
+    assert "7 lines, 4 events applied, 2 invalid, 1 snapshot(s)" in err
+
+
+def test_the_same_engine_gives_the_same_snapshot(tmp_path, capsys):
+    path = write(tmp_path, "e.jsonl", LINES)
+    main(["compute", "--events", str(path), "--as-of", rfc3339(T0 + 200)])
+    engine = Engine()
+    for raw in LINES:
+        try:
+            engine.apply(parse_event(raw))
+        except Exception:  # noqa: BLE001, S112 - the invalid lines of the fixture
+            continue
+    assert json.loads(capsys.readouterr().out) == engine.snapshot(T0 + 200)
+
+
+def test_repeated_as_of_and_every_print_series(tmp_path, capsys):
+    path = write(tmp_path, "e.jsonl", LINES)
+    main(["compute", "--events", str(path), "--as-of", rfc3339(T0 + 200),
+          "--as-of", rfc3339(T0 + 5)])
+    snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [s["as_of"] for s in snaps] == ["2026-11-21T22:26:45Z", "2026-11-21T22:30:00Z"]
+    assert snaps[0]["segments"]["billing"]["now"]["waiting"] == 1
+    main(["compute", "--events", str(path), "--every", "60s"])
+    snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    # first event 22:26:40 -> 22:27:00 ... newest 22:28:50 -> 22:29:00
+    assert [s["as_of"][11:] for s in snaps] == ["22:27:00Z", "22:28:00Z", "22:29:00Z"]
+    main(["compute", "--events", str(path), "--every", "1m", "--from", rfc3339(T0 - 100),
+          "--to", rfc3339(T0 + 10)])
+    snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [s["as_of"][11:] for s in snaps] == ["22:25:00Z", "22:26:00Z"]
+
+
+def test_without_as_of_the_snapshot_is_as_of_the_newest_event(tmp_path, capsys):
+    main(["compute", "--events", str(write(tmp_path, "e.jsonl", LINES))])
+    assert json.loads(capsys.readouterr().out)["as_of"] == "2026-11-21T22:28:50Z"
+
+
+def test_a_snapshot_waits_for_late_events_within_the_allowance():
+    # c1's answer (ts 10) arrives after an event at 125 s: within 120 s of lateness of the
+    # newest at the time it arrives? newest = 125 - 10 = 115 s late: yes, so it counts as of 20.
+    lines = [line(1, "call.queued", 0), line(2, "call.queued", 125, "c2"),
+             line(3, "call.answered", 10, agent_id="a"), line(4, "call.queued", 300, "c3")]
+    stats = ComputeStats()
+    snaps = list(snapshots(lines, EngineSettings(), as_of=[T0 + 20], stats=stats))
+    assert snaps[0]["segments"]["billing"]["windows"]["5m"]["answered"] == 1
+    assert stats.events == 4
+    # with a 60 s allowance the snapshot as of 20 s is taken before the late answer arrives
+    from dataclasses import replace
+
+    tight = replace(EngineSettings(), max_lateness_s=60.0)
+    snaps = list(snapshots(lines, tight, as_of=[T0 + 20]))
+    assert snaps[0]["segments"]["billing"]["windows"]["5m"]["answered"] == 0
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--as-of", "2026-11-22T00:00:00Z", "--every", "60s"], "give --as-of (repeatable) or"),
+    (["--from", "2026-11-22T00:00:00Z"], "--from/--to bound an --every series"),
+])
+def test_compute_usage_errors(tmp_path, capsys, args, needle):
+    path = write(tmp_path, "e.jsonl", LINES)
+    assert main(["compute", "--events", str(path), *args]) == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_compute_missing_file_and_bad_every(tmp_path, capsys):
+    assert main(["compute", "--events", str(tmp_path / "nope.jsonl")]) == 2
+    assert "nope.jsonl: no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["compute", "--events", "x", "--every", "soon"])
+    assert exc.value.code == 2
+    assert "argument --every: expected a duration like" in capsys.readouterr().err
+
+
+def test_compute_uses_the_config_file(tmp_path, capsys):
+    cfg = tmp_path / "w.toml"
+    cfg.write_text('[engine]\nwindows = ["1m"]\n[engine.segments.vip]\nqueues = ["*"]\n'
+                   'match = { tier = "vip" }\n')
+    path = write(tmp_path, "e.jsonl", [line(1, "call.queued", 0, attrs={"tier": "vip"})])
+    assert main(["--config", str(cfg), "compute", "--events", str(path), "--pretty"]) == 0
+    snap = json.loads(capsys.readouterr().out)
+    assert list(snap["segments"]) == ["all", "billing", "vip"]
+    assert list(snap["segments"]["vip"]["windows"]) == ["1m", "today"]
