@@ -39,7 +39,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     )
     processor = Processor(settings.engine, clock, (kafka.call_topic, kafka.agent_topic))
     registry = CollectorRegistry()
-    registry.register(WallboardCollector(processor.snapshot, lambda: dict(processor.counts)))
+    registry.register(WallboardCollector(processor.snapshot, lambda: dict(processor.counts),
+                                         lambda: dict(processor.engine.outcomes)))
     dead_letters = app.topic(kafka.dead_letter_topic, key_serializer="raw",
                              value_serializer="raw")
 
@@ -70,7 +71,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     @app.page("/api/v1/health")
     async def health_view(web, request):  # noqa: ANN001, ANN202
         counts = {f"{t}:{o}": n for (t, o), n in sorted(processor.counts.items())}
-        return web.json({"status": "ok", "events": counts})
+        outcomes = {o: n for o, n in sorted(processor.engine.outcomes.items()) if n}
+        return web.json({"status": "ok", "events": counts, "engine": outcomes})
 
     app.wallboard_processor = processor  # for tests and debugging
     return app
