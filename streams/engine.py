@@ -1,8 +1,8 @@
 """The metrics core: the definitions of ``shared/spec/metrics.md``, implemented once.
 
 Pure: no Kafka, Faust, Dash or HTTP imports, no wall clock. Events come in (any order within
-``max_lateness_s``); ``snapshot(as_of)`` answers for any instant ``t`` not older than the
-retained horizon, reflecting exactly the events with ``ts <= t``.
+``max_lateness_s``); ``snapshot(as_of)`` answers for any instant
+``t >= newest - max_lateness_s - max_future_s``, reflecting exactly the events with ``ts <= t``.
 
 How it is built (details in ``docs/metrics-engine.md``):
 
@@ -57,7 +57,7 @@ WINDOW_KEYS = ("offered", "answered", "answered_in_sl", "abandoned", "short_aban
                "dequeued", "handled", "sl_met", "sl_missed", "service_level", "asa_s",
                "wait_p50_s", "wait_p90_s", "aht_s", "abandon_rate")
 MINUTE_MS = 60_000
-MAINTAIN_EVERY_MS = 30_000
+MAINTAIN_EVERY_MS = 60_000
 
 # Record kinds (one record = one counted item of one cell at its attribution time).
 OFFERED, ANSWERED, ANSWERED_IN_SL, ABANDONED, SHORT_ABANDONED, DEQUEUED, HANDLED, SL_MET, \
@@ -271,6 +271,7 @@ class Engine:
         longest = max([length for _, length in s.windows] + [3600])
         self._lateness_ms = _ms(s.max_lateness_s)
         self._max_visit_ms = _ms(s.max_visit_s)
+        self._future_ms = _ms(s.max_future_s)
         # Everything a query at t >= watermark - max_future_s can touch, plus a minute.
         self._horizon_ms = (longest + 60) * 1000 + _ms(s.max_future_s) + self._lateness_ms
         self._days = _Days(s.tz)
@@ -370,7 +371,9 @@ class Engine:
 
     # -- the visit state machine (events of one call, in order) ------------------------------
     def _step(self, call: _Call, ev: Event, ms: int, *, emit: bool) -> str:
-        self._expire_visits(call, ms, emit=emit)
+        visits = call.visits
+        if visits and ms - visits[0].q > self._max_visit_ms:  # the first visit is the oldest
+            self._expire_visits(call, ms, emit=emit)
         queue = ev.queue
         kind = ev.type
         if kind == "call.queued":
@@ -465,7 +468,15 @@ class Engine:
                     emit: bool) -> None:
         call.contribs.append((cell, ms, kind, value))
         if emit:
-            self._record(cell, ms, kind, value, 1)
+            minute = ms // MINUTE_MS
+            if minute >= self._floor_minute:  # the common case of _record, inlined
+                bucket = cell.minutes.get(minute)
+                if bucket is None:
+                    bucket = cell.minutes[minute] = _Bucket()
+                bucket.raw.append((ms, kind, value))
+                bucket.agg = None
+            else:
+                self._record(cell, ms, kind, value, 1)
 
     def _record(self, cell: _Cell, ms: int, kind: int, value: int, sign: int) -> None:
         minute = ms // MINUTE_MS
@@ -536,16 +547,32 @@ class Engine:
     def _maintain(self) -> None:
         wm = self._newest - self._lateness_ms
         # visits: expire; calls whose every visit is closed and whose events are final: drop
-        for call_id in list(self._calls):
-            call = self._calls[call_id]
-            self._expire(call, wm)
-            if call.events[-1][0][0] < wm and all(v.closed() for v in call.visits):
-                for cls in call.classes:
-                    if cls == "held":
-                        self.outcomes["held"] -= 1
-                        self.outcomes["orphaned"] += 1
-                self.outcomes["expired"] += sum(1 for v in call.visits if v.outcome == "expired")
-                del self._calls[call_id]
+        limit = self._max_visit_ms
+        # A closed call is kept while a snapshot may still ask about it: as of any
+        # t >= newest - max_lateness_s - max_future_s (its visits waited until their outcome).
+        final = wm - self._future_ms
+        done = []
+        for call_id, call in self._calls.items():
+            visits = call.visits
+            if visits and wm - visits[0].q > limit:
+                self._expire(call, wm)
+            if call.events[-1][0][0] >= final:
+                continue
+            for v in visits:
+                if v.outcome is None or (v.outcome == "answered" and v.c is None):
+                    break
+            else:
+                done.append(call_id)
+        outcomes = self.outcomes
+        for call_id in done:
+            call = self._calls.pop(call_id)
+            held = call.classes.count("held")
+            if held:
+                outcomes["held"] -= held
+                outcomes["orphaned"] += held
+            for v in call.visits:
+                if v.outcome == "expired":
+                    outcomes["expired"] += 1
         cutoff = wm - self._horizon_ms
         order, seen = self._seen_order, self._seen
         while order and order[0][0] < cutoff:

@@ -331,9 +331,12 @@ def test_an_outcome_never_queued_is_orphaned_once_the_allowance_passes():
     engine = run([ev("call.answered", 5, agent_id="a")])
     assert engine.apply(parse_event(ev("call.queued", 6, "c2"))) == "applied"
     assert engine.outcomes["held"] == 1 and engine.outcomes["orphaned"] == 0
-    engine.apply(parse_event(ev("call.abandoned", 200, "c2")))   # event time moves past 5+120
+    engine.apply(parse_event(ev("call.abandoned", 200, "c2")))
+    assert engine.outcomes["held"] == 1   # kept while a snapshot may still ask about it
+    # event time moves past 5 s + max_lateness_s + max_future_s
+    engine.apply(parse_event(ev("call.queued", 700, "c3")))
     assert engine.outcomes["orphaned"] == 1 and engine.outcomes["held"] == 0
-    assert win(engine, 210, name="all")["answered"] == 0
+    assert win(engine, 710, name="all")["answered"] == 0
 
 
 def test_a_visit_open_longer_than_max_visit_s_expires_not_abandoned():
