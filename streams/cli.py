@@ -295,7 +295,7 @@ def cmd_compute(settings: Settings, args: argparse.Namespace) -> int:
 
     def progress(st: ComputeStats) -> None:
         now = time.monotonic()
-        if now - last_progress[0] >= 2.0:
+        if now - last_progress[0] >= 1.0:
             last_progress[0] = now
             print(f"compute: {st.lines:,} lines read ({st.lines / (now - started):,.0f}/s), "
                   f"{st.invalid} invalid", file=sys.stderr, flush=True)

@@ -9,6 +9,7 @@ logic. The clock is never read: offline time is event time.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,8 @@ from .config import EngineSettings
 from .engine import Engine
 
 __all__ = ["ComputeStats", "open_lines", "snapshots"]
+
+COLLECT_EVERY = 1 << 18  # lines between cyclic garbage collections (and progress reports)
 
 
 @dataclass
@@ -52,7 +55,24 @@ def snapshots(lines: Iterable[bytes], settings: EngineSettings, *,
     Invalid lines go to ``on_invalid(lineno, reason)`` and are skipped.
     """
     engine = engine or Engine(settings)
-    stats = stats if stats is not None else ComputeStats()
+    # The engine's state is acyclic (freed by reference counting); the cyclic collector's
+    # passes over its many long-lived objects cost a third of the run, so they are deferred
+    # to a collection every COLLECT_EVERY lines.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from _snapshots(lines, settings, engine, as_of, every, start, end, on_invalid,
+                              on_line, stats if stats is not None else ComputeStats())
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _snapshots(lines: Iterable[bytes], settings: EngineSettings, engine: Engine,
+               as_of: list[float] | None, every: float | None, start: float | None,
+               end: float | None, on_invalid: Callable[[int, str], None] | None,
+               on_line: Callable[[ComputeStats], None] | None,
+               stats: ComputeStats) -> Iterator[dict]:
     lateness = settings.max_lateness_s
     targets = sorted(as_of) if as_of else []
     pos = 0
@@ -62,8 +82,10 @@ def snapshots(lines: Iterable[bytes], settings: EngineSettings, *,
     newest = -math.inf
     for lineno, line in enumerate(lines, start=1):
         stats.lines = lineno
-        if on_line is not None and lineno % 65536 == 0:
-            on_line(stats)
+        if lineno % COLLECT_EVERY == 0:
+            gc.collect()
+            if on_line is not None:
+                on_line(stats)
         if not line.strip():
             continue
         try:

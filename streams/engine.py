@@ -286,9 +286,12 @@ class Engine:
         self._agents: dict[str, list[tuple[int, str, str, tuple[str, ...]]]] = {}
         self._seen: dict[str, int] = {}
         self._seen_order: deque[tuple[int, str]] = deque()
+        self._final_queue: deque[tuple[int, str]] = deque()   # (last event ms, call id)
+        self._expiry_queue: deque[tuple[int, str]] = deque()  # (visit start ms, call id)
         self._newest = -(2**62)
         self._maintained = -(2**62)
         self._floor_minute = -(2**62)
+        self._seen_cutoff = -(2**62)  # event ids older than this may have been forgotten
         self.outcomes: Counter[str] = Counter()
 
     # -- input -----------------------------------------------------------------------------
@@ -335,8 +338,8 @@ class Engine:
         call = self._calls.get(ev.call_id)  # type: ignore[arg-type]
         if call is None:
             call = self._calls[ev.call_id] = _Call()  # type: ignore[index]
-        else:
-            for _, seen in call.events:  # a duplicate whose id has left the dedup horizon
+        elif ms < self._seen_cutoff:  # a duplicate whose id has left the dedup horizon?
+            for _, seen in call.events:
                 if seen.event_id == ev.event_id:
                     self.outcomes["duplicate"] += 1
                     return "duplicate"
@@ -345,9 +348,11 @@ class Engine:
             call.events.append((key, ev))
             cls = self._step(call, ev, ms, emit=True)
             call.classes.append(cls)
+            self._final_queue.append((ms, ev.call_id))
             return cls
         # Out of order: retract this call's contributions and replay its events in order.
         bisect.insort(call.events, (key, ev), key=lambda item: item[0])
+        self._final_queue.append((call.events[-1][0][0], ev.call_id))
         self._retract(call)
         for old in call.classes:
             self.outcomes[old] -= 1
@@ -385,6 +390,8 @@ class Engine:
                     return "already_waiting"
             cells = self._cells_for(queue, call.attrs)  # type: ignore[arg-type]
             call.visits.append(_Visit(queue, ms, cells))  # type: ignore[arg-type]
+            if emit:
+                self._expiry_queue.append((ms, ev.call_id))
             for cell in cells:
                 self._contribute(call, cell, ms, OFFERED, 0, emit)
             return "applied"
@@ -499,7 +506,7 @@ class Engine:
 
     # -- segments ------------------------------------------------------------------------------
     def _cells_for(self, queue: str, attrs: dict[str, str]) -> tuple[_Cell, ...]:
-        key = (queue, tuple(attrs.get(k) for k in self._match_keys))
+        key = (queue, tuple([attrs.get(k) for k in self._match_keys]) if attrs else ())
         cells = self._membership.get(key)
         if cells is not None:
             return cells
@@ -548,32 +555,45 @@ class Engine:
         wm = self._newest - self._lateness_ms
         # visits: expire; calls whose every visit is closed and whose events are final: drop
         limit = self._max_visit_ms
+        calls = self._calls
+        # Visits open longer than max_visit_s expire (queue ordered by visit start).
+        expiry, final_queue = self._expiry_queue, self._final_queue
+        expire_before = wm - limit
+        while expiry and expiry[0][0] < expire_before:
+            _, call_id = expiry.popleft()
+            call = calls.get(call_id)
+            if call is None:
+                continue
+            self._expire(call, wm)
+            for v in call.visits:
+                if v.outcome is None:
+                    expiry.append((v.q, call_id))
+                elif v.outcome == "answered" and v.c is None:
+                    expiry.append((v.a, call_id))  # type: ignore[arg-type]
+            final_queue.append((call.events[-1][0][0], call_id))
         # A closed call is kept while a snapshot may still ask about it: as of any
         # t >= newest - max_lateness_s - max_future_s (its visits waited until their outcome).
         final = wm - self._future_ms
-        done = []
-        for call_id, call in self._calls.items():
-            visits = call.visits
-            if visits and wm - visits[0].q > limit:
-                self._expire(call, wm)
-            if call.events[-1][0][0] >= final:
-                continue
-            for v in visits:
-                if v.outcome is None or (v.outcome == "answered" and v.c is None):
-                    break
-            else:
-                done.append(call_id)
         outcomes = self.outcomes
-        for call_id in done:
-            call = self._calls.pop(call_id)
-            held = call.classes.count("held")
-            if held:
-                outcomes["held"] -= held
-                outcomes["orphaned"] += held
+        while final_queue and final_queue[0][0] < final:
+            last, call_id = final_queue.popleft()
+            call = calls.get(call_id)
+            if call is None or call.events[-1][0][0] != last:
+                continue  # dropped already, or it has newer events (queued again)
             for v in call.visits:
-                if v.outcome == "expired":
-                    outcomes["expired"] += 1
+                if v.outcome is None or (v.outcome == "answered" and v.c is None):
+                    break  # still open: its next event or its expiry queues it again
+            else:
+                del calls[call_id]
+                held = call.classes.count("held")
+                if held:
+                    outcomes["held"] -= held
+                    outcomes["orphaned"] += held
+                for v in call.visits:
+                    if v.outcome == "expired":
+                        outcomes["expired"] += 1
         cutoff = wm - self._horizon_ms
+        self._seen_cutoff = cutoff
         order, seen = self._seen_order, self._seen
         while order and order[0][0] < cutoff:
             _, eid = order.popleft()
@@ -594,8 +614,8 @@ class Engine:
                 for day in [d for d in cell.day_base if d < oldest_day]:
                     del cell.day_base[day]
         for history in self._agents.values():
-            keep = bisect.bisect_left(history, (cutoff,))
-            if keep > 1:
+            if len(history) > 1 and history[1][0] < cutoff:
+                keep = bisect.bisect_left(history, (cutoff,))
                 del history[:keep - 1]
 
     # -- output --------------------------------------------------------------------------------
@@ -734,6 +754,7 @@ class Engine:
             "format": "cc-wallboard-engine-state", "version": STATE_VERSION,
             "settings": self._fingerprint(), "newest_ms": self._newest,
             "maintained_ms": self._maintained, "floor_minute": self._floor_minute,
+            "seen_cutoff": self._seen_cutoff,
             "seen": list(self._seen_order),
             "calls": {cid: [ev.raw for _, ev in call.events] for cid, call in self._calls.items()},
             "cells": cells,
@@ -763,6 +784,7 @@ class Engine:
         engine._newest = state["newest_ms"]
         engine._maintained = state["maintained_ms"]
         engine._floor_minute = state["floor_minute"]
+        engine._seen_cutoff = state.get("seen_cutoff", -(2**62))
         for ms, eid in state["seen"]:
             engine._seen[eid] = ms
             engine._seen_order.append((ms, eid))
@@ -778,6 +800,8 @@ class Engine:
                 cell.day_base[d] = Agg.from_list(agg)
         for aid, history in state["agents"].items():
             engine._agents[aid] = [(ms, eid, st, tuple(qs)) for ms, eid, st, qs in history]
+        finals: list[tuple[int, str]] = []
+        expiries: list[tuple[int, str]] = []
         for cid, raws in state["calls"].items():
             call = engine._calls[cid] = _Call()
             for raw in raws:
@@ -790,6 +814,14 @@ class Engine:
                 call.events.append(((ms, _TYPE_RANK[ev.type], ev.event_id), ev))
             engine._replay(call, emit=False)  # rebuilds visits and contributions, no records
             engine._expire_visits(call, engine._maintained - engine._lateness_ms, emit=False)
+            finals.append((call.events[-1][0][0], cid))
+            for v in call.visits:
+                if v.outcome is None:
+                    expiries.append((v.q, cid))
+                elif v.outcome == "answered" and v.c is None:
+                    expiries.append((v.a, cid))  # type: ignore[arg-type]
+        engine._final_queue.extend(sorted(finals))
+        engine._expiry_queue.extend(sorted(expiries))
         engine.outcomes = Counter(state["outcomes"])
         return engine
 
