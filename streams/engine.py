@@ -626,8 +626,12 @@ class Engine:
         lengths = sorted({length for _, length in self._window_ms} | {900_000, 3_600_000})
         cell_aggs: dict[_Cell, dict] = {}
         for cell in self._cells.values():
-            per = {length: self._range(cell, t - length, t) for length in lengths}
-            per[TODAY] = self._today(cell, day_start, t)
+            bounds = {length: t - length for length in lengths}
+            bounds[TODAY] = day_start - 1
+            per = self._nested(cell, t, bounds)
+            base = cell.day_base.get(day_start)
+            if base is not None:
+                per[TODAY].merge(base)
             cell_aggs[cell] = per
         now = self._now(t, day_start, lengths, cell_aggs)
         agents = self._agents_now(t)
@@ -661,30 +665,47 @@ class Engine:
             }
         return {"as_of": format_as_of(t / 1000), "segments": segments}
 
-    def _range(self, cell: _Cell, lo: int, hi: int) -> Agg:
-        """Records with ``lo < ms <= hi`` among the retained minutes."""
-        out = Agg()
-        first, last = lo // MINUTE_MS, hi // MINUTE_MS
-        minutes = cell.minutes
-        if len(minutes) < last - first:
-            keys = sorted(m for m in minutes if first <= m <= last)
-        else:
-            keys = [m for m in range(max(first, self._floor_minute), last + 1) if m in minutes]
-        for m in keys:
-            bucket = minutes[m]
-            if m in (first, last):  # edge minutes: record by record
-                for ms, kind, value in bucket.raw:
-                    if lo < ms <= hi:
-                        out.add(kind, value)
-            else:
-                out.merge(bucket.aggregate())
-        return out
+    def _nested(self, cell: _Cell, t: int, bounds: dict[Any, int]) -> dict[Any, Agg]:
+        """For each ``key: lo``, the records with ``lo < ms <= t`` among the retained minutes.
 
-    def _today(self, cell: _Cell, day_start: int, t: int) -> Agg:
-        out = self._range(cell, day_start - 1, t)
-        base = cell.day_base.get(day_start)
-        if base is not None:
-            out.merge(base)
+        The ranges share their right end, so one backward pass over the minutes serves them
+        all: whole minutes from their cached aggregates, the edge minutes record by record.
+        """
+        minutes = cell.minutes
+        last = t // MINUTE_MS
+        head = Agg()  # minute `last`, up to t
+        bucket = minutes.get(last)
+        if bucket is not None:
+            for ms, kind, value in bucket.raw:
+                if ms <= t:
+                    head.add(kind, value)
+        run = Agg()   # whole minutes below `last`, down to `m + 1`
+        m = last - 1
+        floor = self._floor_minute
+        out: dict[Any, Agg] = {}
+        for key, lo in sorted(bounds.items(), key=lambda item: -item[1]):
+            first = lo // MINUTE_MS
+            agg = Agg()
+            if first == last:
+                if bucket is not None:
+                    for ms, kind, value in bucket.raw:
+                        if lo < ms <= t:
+                            agg.add(kind, value)
+                out[key] = agg
+                continue
+            while m > first and m >= floor:
+                whole = minutes.get(m)
+                if whole is not None:
+                    run.merge(whole.aggregate())
+                m -= 1
+            agg.merge(head)
+            agg.merge(run)
+            edge = minutes.get(first)
+            if edge is not None:
+                for ms, kind, value in edge.raw:
+                    if ms > lo:
+                        agg.add(kind, value)
+            out[key] = agg
         return out
 
     def _now(self, t: int, day_start: int, lengths: list[int],
