@@ -127,7 +127,10 @@ class Agg:
             c[C_HANDLE_MS] += sign * value
 
     def merge(self, other: Agg) -> None:
-        c, o = self.c, other.c
+        o = other.c
+        if not any(o):
+            return  # most cells of a large configuration are empty in a short window
+        c = self.c
         for i in range(11):
             c[i] += o[i]
         h = self.hist
@@ -287,7 +290,8 @@ class Engine:
         self._seen: dict[str, int] = {}
         self._seen_order: deque[tuple[int, str]] = deque()
         self._final_queue: deque[tuple[int, str]] = deque()   # (last event ms, call id)
-        self._expiry_queue: deque[tuple[int, str]] = deque()  # (visit start ms, call id)
+        # calls still open after the finalize check: (start of their open visit or talk, id)
+        self._expiry_queue: deque[tuple[int, str]] = deque()
         self._newest = -(2**62)
         self._maintained = -(2**62)
         self._floor_minute = -(2**62)
@@ -390,8 +394,6 @@ class Engine:
                     return "already_waiting"
             cells = self._cells_for(queue, call.attrs)  # type: ignore[arg-type]
             call.visits.append(_Visit(queue, ms, cells))  # type: ignore[arg-type]
-            if emit:
-                self._expiry_queue.append((ms, ev.call_id))
             for cell in cells:
                 self._contribute(call, cell, ms, OFFERED, 0, emit)
             return "applied"
@@ -582,7 +584,9 @@ class Engine:
                 continue  # dropped already, or it has newer events (queued again)
             for v in call.visits:
                 if v.outcome is None or (v.outcome == "answered" and v.c is None):
-                    break  # still open: its next event or its expiry queues it again
+                    # still open: its next event queues it again, or it expires
+                    expiry.append((v.q if v.outcome is None else v.a, call_id))  # type: ignore[arg-type]
+                    break
             else:
                 del calls[call_id]
                 held = call.classes.count("held")
