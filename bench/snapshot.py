@@ -1,0 +1,130 @@
+"""Snapshot build time with 1 000 segments vs 10 segments and vs serialising the snapshot.
+
+    .venv/bin/python bench/snapshot.py [--queues 995] [--small-queues 5] [--minutes 60]
+                                       [--rate 20] [--repeat 7] [--seed 1] [--profile]
+
+Two engines, each with the four attribute segments of bench/gen_events.py (vip, standard,
+voice, chat; every visit is in all + its queue + its tier + its channel):
+
+* large: ``--queues`` queues (default 995), so ``all`` + 995 queues + 4 = 1 000 segments;
+* small: ``--small-queues`` queues (default 5): 10 segments.
+
+Each is fed ``--minutes`` of event time (default 60, so every rolling window's minute buckets
+are populated) at ``--rate`` calls/s over its queues, plus agent states (bench/gen_events.py;
+events are parsed before the clock starts). Then, interleaved, ``--repeat`` times each:
+``engine.snapshot(newest ts)`` for both engines and ``orjson.dumps`` of each snapshot (the
+baseline: the cost of merely serialising what was built). Prints best and median in ms, the
+ratios large/small and snapshot/dumps, the time per segment, and the snapshot size in bytes.
+``--profile`` adds a cProfile of one large snapshot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import pstats
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+from gen_events import config_toml, iter_lines
+
+from schemas import parse_event
+from streams.config import EngineSettings, load_settings
+from streams.engine import Engine
+
+
+def settings_for_bench() -> EngineSettings:
+    """The settings bench/gen_events.py writes (read through the product's loader)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.toml"
+        path.write_text(config_toml(), encoding="utf-8")
+        return load_settings(path).engine
+
+
+def build(queues: int, minutes: float, rate: float, seed: int) -> tuple[Engine, float, int]:
+    """An engine fed ``minutes`` of traffic over ``queues`` queues; its newest ts; events."""
+    events = [parse_event(line)
+              for line in iter_lines(queues=queues, seed=seed, rate=rate, duration_s=minutes * 60)]
+    engine = Engine(settings_for_bench())
+    start = time.perf_counter()
+    for ev in events:
+        engine.apply(ev)
+    elapsed = time.perf_counter() - start
+    newest = max(ev.ts for ev in events)
+    print(f"  {queues} queues: {len(events):,} events applied in {elapsed:.1f} s "
+          f"({len(events) / elapsed:,.0f} events/s)", flush=True)
+    return engine, newest, len(events)
+
+
+def timed(fn, *args) -> tuple[float, object]:  # noqa: ANN001
+    gc.collect()
+    start = time.perf_counter()
+    result = fn(*args)
+    return (time.perf_counter() - start) * 1000, result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--queues", type=int, default=995, help="queues of the large engine")
+    ap.add_argument("--small-queues", type=int, default=5, help="queues of the small engine")
+    ap.add_argument("--minutes", type=float, default=60.0, help="event time fed to each")
+    ap.add_argument("--rate", type=float, default=20.0, help="calls/s over all queues")
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--profile", action="store_true",
+                    help="also profile one large snapshot (cProfile, top 20 by tottime)")
+    args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error("--repeat must be >= 1")
+
+    print(f"feeding {args.minutes:g} min at {args.rate:g} calls/s:")
+    large, t_large, _ = build(args.queues, args.minutes, args.rate, args.seed)
+    small, t_small, _ = build(args.small_queues, args.minutes, args.rate, args.seed)
+
+    times: dict[str, list[float]] = {"large": [], "large_dumps": [], "small": [],
+                                     "small_dumps": []}
+    snaps: dict[str, dict] = {}
+    for _ in range(args.repeat):
+        for name, engine, t in (("large", large, t_large), ("small", small, t_small)):
+            ms, snap = timed(engine.snapshot, t)
+            times[name].append(ms)
+            ms, _ = timed(orjson.dumps, snap)
+            times[f"{name}_dumps"].append(ms)
+            snaps[name] = snap  # type: ignore[assignment]
+
+    n_large = len(snaps["large"]["segments"])
+    n_small = len(snaps["small"]["segments"])
+    size_large = len(orjson.dumps(snaps["large"]))
+    size_small = len(orjson.dumps(snaps["small"]))
+    best = {k: min(v) for k, v in times.items()}
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"\nbest / median of {args.repeat}, ms:")
+    rows = (("large", f"snapshot, {n_large} segments"), ("large_dumps", "  orjson.dumps of it"),
+            ("small", f"snapshot, {n_small} segments"), ("small_dumps", "  orjson.dumps of it"))
+    for key, label in rows:
+        print(f"  {label:<28} {best[key]:9.2f} {med[key]:9.2f}")
+    print(f"snapshot size: {size_large:,} bytes ({n_large} segments), {size_small:,} bytes "
+          f"({n_small} segments)")
+    print(f"per segment: {best['large'] / n_large * 1000:.0f} us ({n_large} segments), "
+          f"{best['small'] / n_small * 1000:.0f} us ({n_small} segments)")
+    for key, n in (("large", n_large), ("small", n_small)):
+        print(f"ratio snapshot/dumps, {n:>4} segments: {best[key] / best[key + '_dumps']:7.1f}")
+    print(f"ratio snapshot {n_large}/{n_small} segments:  {best['large'] / best['small']:7.1f} "
+          f"(segments x{n_large / n_small:.0f})")
+
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.runcall(large.snapshot, t_large)
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
+        print(f"\ncProfile of one {n_large}-segment snapshot, top 20 by tottime:")
+        print(out.getvalue().strip())
+
+
+if __name__ == "__main__":
+    main()
