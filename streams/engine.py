@@ -296,6 +296,7 @@ class Engine:
         self._maintained = -(2**62)
         self._floor_minute = -(2**62)
         self._seen_cutoff = -(2**62)  # event ids older than this may have been forgotten
+        self._maintenances = 0
         self.outcomes: Counter[str] = Counter()
 
     # -- input -----------------------------------------------------------------------------
@@ -347,12 +348,18 @@ class Engine:
                 if seen.event_id == ev.event_id:
                     self.outcomes["duplicate"] += 1
                     return "duplicate"
-        key = (ms, _TYPE_RANK[ev.type], ev.event_id)
+        kind = ev.type
+        key = (ms, _TYPE_RANK[kind], ev.event_id)
         if not call.events or key > call.events[-1][0]:
             call.events.append((key, ev))
             cls = self._step(call, ev, ms, emit=True)
             call.classes.append(cls)
-            self._final_queue.append((ms, ev.call_id))
+            # Queue the call for its finalize check, unless this event left a talk open
+            # (answered, or ended with after-call work): a later event or the visit's expiry
+            # will queue it then.
+            if cls != "applied" or not (kind == "call.answered" or (kind == "call.ended"
+                                                                    and ev.acw)):
+                self._final_queue.append((ms, ev.call_id))
             return cls
         # Out of order: retract this call's contributions and replay its events in order.
         bisect.insort(call.events, (key, ev), key=lambda item: item[0])
@@ -617,6 +624,9 @@ class Engine:
                     base.merge(bucket.aggregate())
                 for day in [d for d in cell.day_base if d < oldest_day]:
                     del cell.day_base[day]
+        self._maintenances += 1
+        if self._maintenances % 10:
+            return  # agent histories: pruned every tenth maintenance
         for history in self._agents.values():
             if len(history) > 1 and history[1][0] < cutoff:
                 keep = bisect.bisect_left(history, (cutoff,))
