@@ -81,14 +81,17 @@ def _snapshots(lines: Iterable[bytes], settings: EngineSettings, engine: Engine,
     if every is not None and start is not None:
         next_t = math.ceil(start / every) * every
     newest = -math.inf
-    for lineno, line in enumerate(lines, start=1):
-        stats.lines = lineno
+    apply = engine.apply
+    blank = lineno = 0
+    for lineno, line in enumerate(lines, start=1):  # noqa: B007 - lineno is used after the loop
         if lineno % COLLECT_EVERY == 0:
             gc.collect()
             gc.freeze()
             if on_line is not None:
+                stats.lines = lineno
                 on_line(stats)
-        if not line.strip():
+        if len(line) <= 2 and not line.strip():  # JSON lines are longer: strip only short ones
+            blank += 1
             continue
         try:
             ev = parse_event(line)
@@ -97,7 +100,6 @@ def _snapshots(lines: Iterable[bytes], settings: EngineSettings, engine: Engine,
             if on_invalid is not None:
                 on_invalid(lineno, str(exc))
             continue
-        stats.events += 1
         ts = ev.ts
         if ts > newest:
             newest = ts
@@ -111,7 +113,9 @@ def _snapshots(lines: Iterable[bytes], settings: EngineSettings, engine: Engine,
             while pos < len(targets) and targets[pos] < watermark:
                 yield engine.snapshot(targets[pos])
                 pos += 1
-        engine.apply(ev)
+        apply(ev)
+    stats.lines = lineno
+    stats.events = lineno - blank - stats.invalid
     if every is not None and next_t is not None:
         last = end if end is not None else math.ceil(newest / every) * every
         while next_t <= last:
