@@ -287,8 +287,11 @@ class Engine:
         self._queues: set[str] = set()
         self._calls: dict[str, _Call] = {}
         self._agents: dict[str, list[tuple[int, str, str, tuple[str, ...]]]] = {}
-        self._seen: dict[str, int] = {}
-        self._seen_order: deque[tuple[int, str]] = deque()
+        # Event ids, in two generations (by event time) of at least the horizon each: a lookup
+        # checks both; a rotation drops the older one whole.
+        self._seen: set[str] = set()
+        self._seen_old: set[str] = set()
+        self._generation_start = -(2**62)
         self._final_queue: deque[tuple[int, str]] = deque()   # (last event ms, call id)
         # calls still open after the finalize check: (start of their open visit or talk, id)
         self._expiry_queue: deque[tuple[int, str]] = deque()
@@ -308,12 +311,11 @@ class Engine:
         ``expired`` visits.
         """
         eid = ev.event_id
-        if eid in self._seen:
+        if eid in self._seen or eid in self._seen_old:
             self.outcomes["duplicate"] += 1
             return "duplicate"
         ms = _ms(ev.ts)
-        self._seen[eid] = ms
-        self._seen_order.append((ms, eid))
+        self._seen.add(eid)
         if ms > self._newest:
             self._newest = ms
             if ms - self._maintained >= MAINTAIN_EVERY_MS:
@@ -604,12 +606,12 @@ class Engine:
                     if v.outcome == "expired":
                         outcomes["expired"] += 1
         cutoff = wm - self._horizon_ms
-        self._seen_cutoff = cutoff
-        order, seen = self._seen_order, self._seen
-        while order and order[0][0] < cutoff:
-            _, eid = order.popleft()
-            if seen.get(eid, cutoff) < cutoff:
-                del seen[eid]
+        if wm - self._generation_start >= self._horizon_ms:
+            # ids that arrived before the old generation began are forgotten now; such an
+            # event is no newer than that instant plus max_future_s
+            self._seen_cutoff = self._generation_start + self._future_ms
+            self._seen_old, self._seen = self._seen, set()
+            self._generation_start = wm
         floor = cutoff // MINUTE_MS
         if floor > self._floor_minute:
             self._floor_minute = floor
@@ -790,7 +792,8 @@ class Engine:
             "settings": self._fingerprint(), "newest_ms": self._newest,
             "maintained_ms": self._maintained, "floor_minute": self._floor_minute,
             "seen_cutoff": self._seen_cutoff,
-            "seen": list(self._seen_order),
+            "seen": [sorted(self._seen_old), sorted(self._seen)],
+            "generation_start": self._generation_start,
             "calls": {cid: [ev.raw for _, ev in call.events] for cid, call in self._calls.items()},
             "cells": cells,
             "agents": {aid: [[ms, eid, st, list(qs)] for ms, eid, st, qs in h]
@@ -820,9 +823,8 @@ class Engine:
         engine._maintained = state["maintained_ms"]
         engine._floor_minute = state["floor_minute"]
         engine._seen_cutoff = state.get("seen_cutoff", -(2**62))
-        for ms, eid in state["seen"]:
-            engine._seen[eid] = ms
-            engine._seen_order.append((ms, eid))
+        engine._seen_old, engine._seen = set(state["seen"][0]), set(state["seen"][1])
+        engine._generation_start = state["generation_start"]
         engine._queues = set(state["queues"])
         for item in state["cells"]:
             segments = tuple(item["segments"])

@@ -321,6 +321,15 @@ def test_duplicates_change_nothing():
     assert twice.outcomes["duplicate"] == 3
 
 
+def test_a_duplicate_of_an_open_call_is_caught_after_the_id_horizon():
+    first = ev("call.queued", 0, "long")
+    engine = run([first] + [ev("call.queued", 600 * i, f"c{i}") for i in range(1, 20)])
+    assert not ({first["event_id"]} & (engine._seen | engine._seen_old))  # id forgotten
+    before = engine.snapshot(T0 + 11400)
+    assert engine.apply(parse_event(first)) == "duplicate"                 # call still open
+    assert engine.snapshot(T0 + 11400) == before
+
+
 def test_an_outcome_before_its_queued_is_held_then_matched():
     engine = run([ev("call.answered", 30, agent_id="a"), ev("call.queued", 10)])
     assert engine.outcomes["applied"] == 2 and engine.outcomes["held"] == 0
