@@ -36,6 +36,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
+from operator import add as _add
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -130,9 +131,7 @@ class Agg:
         o = other.c
         if not any(o):
             return  # most cells of a large configuration are empty in a short window
-        c = self.c
-        for i in range(11):
-            c[i] += o[i]
+        self.c = list(map(_add, self.c, o))
         h = self.hist
         for b, n in other.hist.items():
             h[b] = h.get(b, 0) + n
@@ -712,7 +711,11 @@ class Engine:
             while m > first and m >= floor:
                 whole = minutes.get(m)
                 if whole is not None:
-                    run.merge(whole.aggregate())
+                    if len(whole.raw) <= 4:  # a sparse minute: its records beat a merge
+                        for _, kind, value in whole.raw:
+                            run.add(kind, value)
+                    else:
+                        run.merge(whole.aggregate())
                 m -= 1
             agg.merge(head)
             agg.merge(run)
