@@ -206,11 +206,6 @@ class _Visit:
         self.c: int | None = None        # handling complete (ms); -1: never (expired)
         self.ended = False
 
-    def closed(self) -> bool:
-        if self.outcome is None:
-            return False
-        return self.outcome != "answered" or self.c is not None
-
 
 class _Call:
     __slots__ = ("attrs", "classes", "contribs", "events", "visits")
