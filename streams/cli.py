@@ -516,6 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--keep-kafka", action="store_true", help="leave the broker running")
     m.add_argument("--state-dir", metavar="DIR", help="broker state (default: .cache/kafka)")
     m.set_defaults(func=cmd_demo)
+    for command in sub.choices.values():  # `wallboard CMD --config F` works as well
+        command.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                             help="TOML settings file (as before the command)")
     return p
 
 

@@ -176,3 +176,12 @@ def test_real_anonymous_bank_month_through_the_engine():
     assert wait_sum / answered == pytest.approx(126.017, abs=5e-4)
     first = snaps[0]["segments"]["all"]["windows"]["today"]
     assert first["answered"] == 1243 and first["asa_s"] == pytest.approx(163.92, abs=5e-3)
+
+
+def test_config_may_follow_the_command(tmp_path, capsys):
+    cfg = tmp_path / "w.toml"
+    cfg.write_text('[engine]\nwindows = ["2m"]\n')
+    path = write(tmp_path, "e.jsonl", LINES)
+    assert main(["compute", "--events", str(path), "--config", str(cfg)]) == 0
+    assert list(json.loads(capsys.readouterr().out)["segments"]["all"]["windows"]) == [
+        "2m", "today"]
