@@ -277,7 +277,8 @@ def cmd_compute(settings: Settings, args: argparse.Namespace) -> int:
     """Run the metrics engine over a JSON Lines file; print snapshot JSON, one per line."""
     import orjson
 
-    from .compute import ComputeStats, open_lines, snapshots
+    from .compute import ComputeStats, snapshots
+    from .replay import open_lines
 
     path = Path(args.events)
     if not path.is_file():

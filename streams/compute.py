@@ -10,18 +10,16 @@ logic. The clock is never read: offline time is event time.
 from __future__ import annotations
 
 import gc
-import gzip
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from schemas import InvalidEvent, parse_event
 
 from .config import EngineSettings
 from .engine import Engine
 
-__all__ = ["ComputeStats", "open_lines", "snapshots"]
+__all__ = ["ComputeStats", "snapshots"]
 
 COLLECT_EVERY = 1 << 18  # lines between cyclic garbage collections (and progress reports)
 
@@ -31,13 +29,6 @@ class ComputeStats:
     lines: int = 0
     events: int = 0
     invalid: int = 0
-
-
-def open_lines(path: Path) -> Iterator[bytes]:
-    """The lines of a JSON Lines file, plain or gzip (by the ``.gz`` suffix)."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        yield from fh
 
 
 def snapshots(lines: Iterable[bytes], settings: EngineSettings, *,

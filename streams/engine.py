@@ -181,12 +181,11 @@ class _Bucket:
 class _Cell:
     """Segments that share the records of a visit (same membership, same settings)."""
 
-    __slots__ = ("day_base", "key", "minutes", "policy", "segments", "short_ms", "t_ms")
+    __slots__ = ("day_base", "minutes", "policy", "segments", "short_ms", "t_ms")
 
     def __init__(self, segments: tuple[str, ...], policy: SegmentPolicy) -> None:
         self.segments = segments
         self.policy = policy
-        self.key = (segments, policy)
         self.t_ms = round(policy.sl_threshold_s * 1000)
         self.short_ms = round(policy.short_abandon_s * 1000)
         self.minutes: dict[int, _Bucket] = {}
@@ -364,7 +363,8 @@ class Engine:
         for old in call.classes:
             self.outcomes[old] -= 1
         self._replay(call, emit=True)
-        self._expire(call, self._maintained - self._lateness_ms)  # as the last maintenance did
+        # expire as the last maintenance did
+        self._expire_visits(call, self._maintained - self._lateness_ms, emit=True)
         index = next(i for i, (k, _) in enumerate(call.events) if k == key)
         for i, cls in enumerate(call.classes):
             if i != index:
@@ -473,9 +473,6 @@ class Engine:
             elif v.outcome == "answered" and v.c is None and now_ms - v.a > limit:  # type: ignore[operator]
                 v.c = -1
 
-    def _expire(self, call: _Call, wm: int) -> None:
-        self._expire_visits(call, wm, emit=True)
-
     def _contribute(self, call: _Call, cell: _Cell, ms: int, kind: int, value: int,
                     emit: bool) -> None:
         call.contribs.append((cell, ms, kind, value))
@@ -569,7 +566,7 @@ class Engine:
             call = calls.get(call_id)
             if call is None:
                 continue
-            self._expire(call, wm)
+            self._expire_visits(call, wm, emit=True)
             for v in call.visits:
                 if v.outcome is None:
                     expiry.append((v.q, call_id))

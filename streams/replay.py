@@ -16,7 +16,7 @@ from schemas import InvalidEvent, parse_event
 
 from .timefmt import rfc3339
 
-__all__ = ["Pacer", "ReplayLine", "read_events", "retimed"]
+__all__ = ["Pacer", "ReplayLine", "open_lines", "read_events", "retimed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,19 +27,24 @@ class ReplayLine:
     error: str | None       # the validator's reason, when invalid
 
 
-def read_events(path: Path) -> Iterator[ReplayLine]:
-    """Every non-blank line of ``path`` with its number: the event, or why it is invalid."""
+def open_lines(path: Path) -> Iterator[bytes]:
+    """The lines of a JSON Lines file, plain or gzip (by the ``.gz`` suffix)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rb") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                event = parse_event(line)
-            except InvalidEvent as exc:
-                yield ReplayLine(lineno, None, None, str(exc))
-                continue
-            yield ReplayLine(lineno, event.raw, event.ts, None)
+        yield from fh
+
+
+def read_events(path: Path) -> Iterator[ReplayLine]:
+    """Every non-blank line of ``path`` with its number: the event, or why it is invalid."""
+    for lineno, line in enumerate(open_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            event = parse_event(line)
+        except InvalidEvent as exc:
+            yield ReplayLine(lineno, None, None, str(exc))
+            continue
+        yield ReplayLine(lineno, event.raw, event.ts, None)
 
 
 def retimed(event: dict, ts: float, offset_s: float) -> dict:
