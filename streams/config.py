@@ -7,6 +7,7 @@ of a silently ignored setting. Pure: no Kafka, Faust, Dash or HTTP imports.
 
 from __future__ import annotations
 
+import math
 import tomllib
 import types
 import typing
@@ -43,6 +44,18 @@ def _check_positive(key: str, value: float) -> None:
         raise ConfigError(f"{key}: must be > 0, got {value}")
 
 
+def _check_range(key: str, value: float, low: float, high: float, *,
+                 low_open: bool = False) -> None:
+    """``low <= value <= high`` (``low < value`` with ``low_open``); NaN never passes."""
+    ok = (low < value if low_open else low <= value) and value <= high
+    if not ok:
+        bound = f"> {low:g}" if low_open else f">= {low:g}"
+        raise ConfigError(f"{key}: must be {bound} and <= {high:g}, got {value}")
+
+
+DAY_S = 86400.0
+
+
 def _check_topic(key: str, value: str) -> None:
     ok = value and len(value) <= 249 and all(c.isalnum() or c in "._-" for c in value)
     if not ok:
@@ -57,6 +70,7 @@ class KafkaSettings:
     dead_letter_topic: str = "cc.dead-letter"
     call_partitions: int = 6
     agent_partitions: int = 3
+    connect_timeout_s: float = 10.0
 
     def validate(self, section: str) -> None:
         for server in self.bootstrap.split(","):
@@ -65,10 +79,18 @@ class KafkaSettings:
                 raise ConfigError(f"{section}.bootstrap: expected host:port[,host:port...], "
                                   f"got {self.bootstrap!r}")
             _check_port(f"{section}.bootstrap", int(port))
+        seen: dict[str, str] = {}
         for name in ("call_topic", "agent_topic", "dead_letter_topic"):
-            _check_topic(f"{section}.{name}", getattr(self, name))
+            topic = getattr(self, name)
+            _check_topic(f"{section}.{name}", topic)
+            if topic in seen:  # e.g. dead letters into the call topic: one bad record loops
+                raise ConfigError(f"{section}.{name}: {topic!r} is already "
+                                  f"{section}.{seen[topic]}; the three topics must differ")
+            seen[topic] = name
         for name in ("call_partitions", "agent_partitions"):
-            _check_positive(f"{section}.{name}", getattr(self, name))
+            _check_range(f"{section}.{name}", getattr(self, name), 0, 10000, low_open=True)
+        _check_range(f"{section}.connect_timeout_s", self.connect_timeout_s, 0, 600,
+                     low_open=True)
 
     def topics(self) -> dict[str, int]:
         """The contract's topics and their partition counts (dead letters: one partition)."""
@@ -81,11 +103,20 @@ class WorkerSettings:
     app_id: str = "cc-wallboard"
     host: str = "127.0.0.1"
     port: int = 6066
+    # Faust's data dir goes below this ("" = the project's cache dir, see infra.broker)
+    state_dir: str = ""
+    snapshot_interval_s: float = 1.0
+    shutdown_timeout_s: float = 8.0
+    http_timeout_s: float = 15.0
 
     def validate(self, section: str) -> None:
-        if not self.app_id:
-            raise ConfigError(f"{section}.app_id: must not be empty")
+        if not self.app_id or not all(c.isalnum() or c in "._-" for c in self.app_id):
+            raise ConfigError(f"{section}.app_id: expected letters, digits or ._- "
+                              f"(it names the consumer group and a folder), got {self.app_id!r}")
         _check_port(f"{section}.port", self.port)
+        _check_range(f"{section}.snapshot_interval_s", self.snapshot_interval_s, 0.05, 60)
+        _check_range(f"{section}.shutdown_timeout_s", self.shutdown_timeout_s, 1, 60)
+        _check_range(f"{section}.http_timeout_s", self.http_timeout_s, 1, 600)
 
 
 @dataclass(frozen=True)
@@ -101,15 +132,15 @@ class DashboardSettings:
         if not self.snapshot_url.startswith(("http://", "https://")):
             raise ConfigError(f"{section}.snapshot_url: expected an http(s) URL, "
                               f"got {self.snapshot_url!r}")
-        if self.refresh_ms < 250:
-            raise ConfigError(f"{section}.refresh_ms: must be >= 250, got {self.refresh_ms}")
-        _check_positive(f"{section}.stale_after_s", self.stale_after_s)
+        _check_range(f"{section}.refresh_ms", self.refresh_ms, 250, 3_600_000)
+        _check_range(f"{section}.stale_after_s", self.stale_after_s, 0, DAY_S, low_open=True)
 
 
 ABANDON_POLICIES = ("negative", "ignore", "positive")
 WINDOW_UNITS = {"s": 1, "m": 60, "h": 3600}
 DEFAULT_WINDOWS: tuple[tuple[str, int], ...] = (("5m", 300), ("15m", 900), ("60m", 3600))
 ALL_SEGMENT = "all"
+OTHER_SEGMENT = "other"  # where queues past engine.max_segments are folded
 TODAY = "today"
 
 
@@ -124,18 +155,19 @@ class SegmentPolicy:
     default_aht_s: float = 300.0
 
     def validate(self, section: str) -> None:
-        if self.sl_threshold_s < 0:
-            raise ConfigError(f"{section}.sl_threshold_s: must be >= 0, got {self.sl_threshold_s}")
+        if not 0 <= self.sl_threshold_s <= DAY_S:
+            raise ConfigError(f"{section}.sl_threshold_s: must be >= 0 and <= {DAY_S:g}, "
+                              f"got {self.sl_threshold_s}")
         if not 0 < self.sl_target < 1:
             raise ConfigError(f"{section}.sl_target: must be a fraction in (0, 1), "
                               f"got {self.sl_target}")
-        if self.short_abandon_s < 0:
-            raise ConfigError(f"{section}.short_abandon_s: must be >= 0, "
+        if not 0 <= self.short_abandon_s <= DAY_S:
+            raise ConfigError(f"{section}.short_abandon_s: must be >= 0 and <= {DAY_S:g}, "
                               f"got {self.short_abandon_s}")
         if self.abandon_policy not in ABANDON_POLICIES:
             raise ConfigError(f"{section}.abandon_policy: must be one of "
                               f"{', '.join(ABANDON_POLICIES)}, got {self.abandon_policy!r}")
-        _check_positive(f"{section}.default_aht_s", self.default_aht_s)
+        _check_range(f"{section}.default_aht_s", self.default_aht_s, 0, DAY_S, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -155,18 +187,24 @@ class EngineSettings:
     max_future_s: float = 300.0
     max_lateness_s: float = 120.0
     max_visit_s: float = 14400.0
+    # Bounded cost per event: segments (all + configured + one per queue) and queues per
+    # agent.state; past either limit the excess folds into the "other" segment.
+    max_segments: int = 500
+    max_queues_per_agent: int = 256
     defaults: SegmentPolicy = field(default_factory=SegmentPolicy)
     segments: tuple[SegmentSpec, ...] = ()
 
     def validate(self, section: str) -> None:
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{section}.timezone: unknown time zone {self.timezone!r}") from None
-        _check_positive(f"{section}.max_future_s", self.max_future_s)
-        if self.max_lateness_s < 0:
-            raise ConfigError(f"{section}.max_lateness_s: must be >= 0, got {self.max_lateness_s}")
-        _check_positive(f"{section}.max_visit_s", self.max_visit_s)
+        check_timezone(f"{section}.timezone", self.timezone)
+        _check_range(f"{section}.max_future_s", self.max_future_s, 0, DAY_S, low_open=True)
+        if not 0 <= self.max_lateness_s <= DAY_S:
+            raise ConfigError(f"{section}.max_lateness_s: must be >= 0 and <= {DAY_S:g}, "
+                              f"got {self.max_lateness_s}")
+        _check_range(f"{section}.max_visit_s", self.max_visit_s, 0, 7 * DAY_S, low_open=True)
+        # all + other + the configured segments must fit, with room for at least one queue
+        _check_range(f"{section}.max_segments", self.max_segments, len(self.segments) + 3,
+                     1_000_000)
+        _check_range(f"{section}.max_queues_per_agent", self.max_queues_per_agent, 1, 100_000)
         self.defaults.validate(f"{section}.defaults")
         for seg in self.segments:
             seg.policy.validate(f"{section}.segments.{seg.name}")
@@ -180,6 +218,15 @@ class EngineSettings:
             if seg.name == segment:
                 return seg.policy
         return self.defaults
+
+
+def check_timezone(key: str, name: str) -> ZoneInfo:
+    """The IANA zone ``name``, or a ConfigError naming ``key`` (never another exception)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "America"
+        raise ConfigError(f"{key}: unknown time zone {name!r} (expected an IANA name such "
+                          "as \"Europe/Berlin\" or \"UTC\")") from None
 
 
 def parse_window(key: str, text: Any) -> tuple[str, int]:
@@ -209,9 +256,9 @@ def _segment(name: str, key: str, values: Any, defaults: SegmentPolicy) -> Segme
     if not isinstance(values, dict):
         raise ConfigError(f"{key}: expected a table, got {type(values).__name__}")
     if not name or len(name) > 64 or not all(c.isalnum() or c in "._:-" for c in name) \
-            or name == TODAY:
+            or name in (TODAY, OTHER_SEGMENT):
         raise ConfigError(f"{key}: segment names are 1..64 letters, digits or ._:- "
-                          f"(and not {TODAY!r}), got {name!r}")
+                          f"(and not {TODAY!r} or {OTHER_SEGMENT!r}), got {name!r}")
     values = dict(values)
     if "queues" not in values and name != ALL_SEGMENT:
         raise ConfigError(f"{key}.queues: required: the queue globs of the segment, "
@@ -277,6 +324,8 @@ class _EngineScalars:
     max_future_s: float = 300.0
     max_lateness_s: float = 120.0
     max_visit_s: float = 14400.0
+    max_segments: int = 500
+    max_queues_per_agent: int = 256
 
     def validate(self, section: str) -> None:  # the full check runs on EngineSettings
         pass
@@ -306,12 +355,18 @@ def _type_name(tp: Any) -> str:
 
 def _coerce(key: str, tp: Any, value: Any) -> Any:
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > 2**53:
+            raise ConfigError(f"{key}: number out of range: {value}")
         return float(value)
     if tp in (int, float) and isinstance(value, bool):
         raise ConfigError(f"{key}: expected {_type_name(tp)}, got boolean")
     if not isinstance(value, tp):
         raise ConfigError(f"{key}: expected {_type_name(tp)}, got {type(value).__name__} "
                           f"{value!r}")
+    if tp is float and not math.isfinite(value):  # TOML has inf and nan literals
+        raise ConfigError(f"{key}: must be a finite number, got {value}")
+    if tp is str and "\x00" in value:
+        raise ConfigError(f"{key}: must not contain a NUL character")
     return value
 
 
@@ -363,6 +418,9 @@ def load_settings(path: Path | str | None = None) -> Settings:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); TOML files must be "
+                          "UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

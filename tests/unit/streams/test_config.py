@@ -123,3 +123,66 @@ sl_target = 0.9
     assert e.policy_for("vip") is vip.policy and e.policy_for("billing") is e.defaults
     with pytest.raises(dataclasses.FrozenInstanceError):
         e.defaults.sl_target = 0.5  # type: ignore[misc]
+
+
+# -- settings that can never work are refused (hardening, issue 8) ---------------------------
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[kafka]\ndead_letter_topic = "cc.call-events"\n',
+     "kafka.dead_letter_topic: 'cc.call-events' is already kafka.call_topic"),
+    ('[kafka]\nagent_topic = "cc.call-events"\n',
+     "kafka.agent_topic: 'cc.call-events' is already kafka.call_topic"),
+    ('[kafka]\ncall_topic = "x"\nagent_topic = "y"\ndead_letter_topic = "y"\n',
+     "kafka.dead_letter_topic: 'y' is already kafka.agent_topic"),
+    ("[kafka]\nconnect_timeout_s = 0\n", "kafka.connect_timeout_s: must be > 0"),
+    ("[kafka]\nconnect_timeout_s = nan\n", "kafka.connect_timeout_s: must be a finite number"),
+    ("[engine]\nmax_future_s = nan\n", "engine.max_future_s: must be a finite number, got nan"),
+    ("[engine]\nmax_future_s = inf\n", "engine.max_future_s: must be a finite number, got inf"),
+    ("[engine]\nmax_lateness_s = inf\n", "engine.max_lateness_s: must be a finite number"),
+    ("[engine]\nmax_lateness_s = -inf\n", "engine.max_lateness_s: must be a finite number"),
+    ("[engine]\nmax_visit_s = nan\n", "engine.max_visit_s: must be a finite number"),
+    ("[engine.defaults]\nsl_threshold_s = nan\n",
+     "engine.defaults.sl_threshold_s: must be a finite number"),
+    ("[engine.defaults]\nsl_target = nan\n", "engine.defaults.sl_target: must be a finite"),
+    ("[engine.defaults]\ndefault_aht_s = inf\n",
+     "engine.defaults.default_aht_s: must be a finite number"),
+    ('[engine.segments.vip]\nqueues = ["*"]\ndefault_aht_s = nan\n',
+     "engine.segments.vip.default_aht_s: must be a finite number"),
+    ("[dashboard]\nstale_after_s = inf\n", "dashboard.stale_after_s: must be a finite"),
+    ("[engine]\nmax_future_s = 1e300\n", "engine.max_future_s: must be > 0 and <= 86400"),
+    ("[engine]\nmax_visit_s = 1e12\n", "engine.max_visit_s: must be > 0 and <= 604800"),
+    ("[engine.defaults]\nsl_threshold_s = 1e9\n",
+     "engine.defaults.sl_threshold_s: must be >= 0 and <= 86400"),
+    ("[engine]\nmax_future_s = 123456789012345678901\n",
+     "engine.max_future_s: number out of range"),
+    ("[engine]\nmax_segments = 2\n", "engine.max_segments: must be >= 3"),
+    ("[engine]\nmax_queues_per_agent = 0\n", "engine.max_queues_per_agent: must be >= 1"),
+    ('[engine]\ntimezone = "Mars/Base"\n', "engine.timezone: unknown time zone 'Mars/Base'"),
+    ('[engine]\ntimezone = "America"\n', "engine.timezone: unknown time zone 'America'"),
+    ('[engine]\ntimezone = "../../etc/passwd"\n', "engine.timezone: unknown time zone"),
+    ('[engine]\ntimezone = "' + "a" * 300 + '"\n', "engine.timezone: unknown time zone"),
+    ('[engine.segments.other]\nqueues = ["*"]\n', "engine.segments.other: segment names"),
+    ("[worker]\nsnapshot_interval_s = 0\n", "worker.snapshot_interval_s: must be >= 0.05"),
+    ("[worker]\nshutdown_timeout_s = 600\n", "worker.shutdown_timeout_s: must be >= 1 and <= 60"),
+    ('[worker]\napp_id = "../x"\n', "worker.app_id: expected letters, digits"),
+    ('[worker]\nhost = "a\\u0000b"\n', "worker.host: must not contain a NUL"),
+    ("[kafka]\ncall_partitions = 1000000\n", "kafka.call_partitions: must be > 0 and <= 10000"),
+])
+def test_settings_that_cannot_work_are_refused(tmp_path, text, message):
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_naming_the_file(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[engine]\ntimezone = "Europe/Zürich"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value) == (f"{path}: not UTF-8 text (byte 29); TOML files must be UTF-8")
+
+
+def test_overrides_refuse_non_finite_numbers():
+    with pytest.raises(ConfigError, match="kafka.connect_timeout_s: must be a finite number"):
+        Settings().with_overrides({"kafka.connect_timeout_s": float("inf")})
