@@ -8,6 +8,10 @@ express are enforced here only:
 
 * the 64 KiB message limit (bytes/str input);
 * ``ts`` at most ``max_future_s`` ahead of the processor clock;
+* ``ts`` within the accepted range ``1970-01-01T00:00:00Z`` (included) to
+  ``9999-12-01T00:00:00Z`` (excluded), ``TS_MIN_S``/``TS_MAX_S``: every later step (local
+  days in any time zone, windows, ``max_visit_s``) then stays inside what ``datetime`` can
+  represent, so no valid event can crash a consumer;
 * integers must be JSON integers: ``1.0`` is not accepted for ``v`` or ``priority``
   (JSON Schema treats ``1.0`` and ``1`` as the same number).
 
@@ -46,6 +50,9 @@ __all__ = [
     "MAX_EVENT_ID_CHARS",
     "MAX_MESSAGE_BYTES",
     "MAX_STRING_CHARS",
+    "TS_MAX_S",
+    "TS_MIN_S",
+    "TS_RANGE_TEXT",
     "Event",
     "InvalidEvent",
     "parse_event",
@@ -78,6 +85,11 @@ MAX_EVENT_ID_CHARS = 128
 MAX_ATTRS = 32
 
 _SCHEMA_FILE = "event.v1.json"
+
+# The accepted event-time range (epoch seconds; see the module docstring).
+TS_MIN_S = 0  # 1970-01-01T00:00:00Z
+TS_MAX_S = 253399622400  # 9999-12-01T00:00:00Z: a month below datetime's limit
+TS_RANGE_TEXT = "1970-01-01T00:00:00Z (included) to 9999-12-01T00:00:00Z (excluded)"
 
 
 def schema_path() -> pathlib.Path:
@@ -203,7 +215,15 @@ def _show(value: Any, limit: int = 60) -> str:
         try:
             text = orjson.dumps(value).decode()
         except (TypeError, orjson.JSONEncodeError):
-            text = repr(value)
+            # orjson refuses values nested deeper than 254 levels; repr() of a value nested
+            # 1,000 deep would raise RecursionError, so name the type instead.
+            if isinstance(value, (dict, list)):
+                text = f"{_json_type(value)} nested too deeply to show"
+            else:
+                try:
+                    text = repr(value)
+                except RecursionError:
+                    text = f"{type(value).__name__} nested too deeply to show"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -352,9 +372,11 @@ def _parse_ts(s: str) -> float:
     second = int(sec)
     if second > 60:
         raise InvalidEvent("ts", _ts_reason(s))
-    if frac is None:
-        return float(base + second)
-    return base + second + float(frac)
+    ts = float(base + second) if frac is None else base + second + float(frac)
+    if not TS_MIN_S <= ts < TS_MAX_S:
+        raise InvalidEvent("ts", f"timestamp {_quote(s)} is outside the accepted range "
+                           f"{TS_RANGE_TEXT}")
+    return ts
 
 
 # --------------------------------------------------------------------------------------

@@ -577,8 +577,9 @@ def test_spec_examples_match_the_spec_page() -> None:
     ("ts", "expected"),
     [
         ("1970-01-01T00:00:00Z", 0.0),
-        ("1970-01-01T00:00:00.5+00:30", -1799.5),
+        ("1970-01-01T00:30:00.5+00:30", 0.5),
         ("1969-12-31T19:00:00-05:00", 0.0),
+        ("9999-11-30T23:59:59.999Z", 253399622399.999),
         ("2000-02-29T00:00:00Z", 951782400.0),
         ("2016-12-31T23:59:60Z", 1483228800.0),  # leap second: counted as the next :00
         ("2026-11-22T09:15:02.120+08:00", 1795310102.12),
@@ -833,7 +834,7 @@ tricky_values = st.sampled_from(
 @st.composite
 def timestamps(draw: st.DrawFn) -> tuple[str, float]:
     """An RFC 3339 timestamp with offset and the epoch seconds it denotes."""
-    secs = draw(st.integers(min_value=-2208988800, max_value=7258118400))  # 1900..2200
+    secs = draw(st.integers(min_value=0, max_value=7258118400))  # 1970..2200 (TS_MIN_S..)
     offset_min = draw(st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59))
     frac = draw(st.text("0123456789", max_size=12))
     local = datetime.fromtimestamp(secs, tz=timezone(timedelta(minutes=offset_min)))
@@ -1015,13 +1016,15 @@ def test_property_ts_fields_against_calendar(
     )
     obj = ev(ts=ts)
     assert VALIDATOR.is_valid(obj) == ok
+    if ok:
+        offset = timezone(sign * timedelta(hours=off_h, minutes=off_m))
+        expected = datetime(year, month, day, hour, minute, tzinfo=offset).timestamp() + second
+        ok = validate_mod.TS_MIN_S <= expected < validate_mod.TS_MAX_S  # the accepted range
     if not ok:
         with pytest.raises(InvalidEvent) as info:
             parse_event(obj)
         assert info.value.field == "ts"
         return
-    offset = timezone(sign * timedelta(hours=off_h, minutes=off_m))
-    expected = datetime(year, month, day, hour, minute, tzinfo=offset).timestamp() + second
     assert parse_event(obj).ts == expected
 
 
@@ -1059,7 +1062,36 @@ def test_ts_calendar_exhaustive() -> None:
         ts = f"{year:04d}-{month:02d}-{day:02d}T12:00:00Z"
         ok = 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 2000, month)[1]
         assert bool(TS_PATTERN.search(ts)) == ok, ts
-        assert _parses(ev(ts=ts)) == ok, ts
-        if ok and year:
+        in_range = ok and year >= 1970 and (year, month) < (9999, 12)
+        assert _parses(ev(ts=ts)) == in_range, ts
+        if in_range:
             expected = datetime(year, month, day, 12, tzinfo=UTC).timestamp()
             assert parse_event(ev(ts=ts)).ts == expected, ts
+        elif ok:
+            with pytest.raises(InvalidEvent, match="outside the accepted range"):
+                parse_event(ev(ts=ts))
+
+
+@pytest.mark.parametrize("ts", [
+    "0001-01-01T00:00:00Z", "1969-12-31T23:59:59.999Z", "1970-01-01T00:00:00+00:01",
+    "9999-12-01T00:00:00Z", "9999-12-31T23:59:59-23:59", "0000-02-29T00:00:00Z",
+])
+def test_ts_outside_the_accepted_range_is_invalid_with_the_range_named(ts: str) -> None:
+    """Year 1 used to pass and crash the engine's day arithmetic (hardening, issue 8)."""
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(ev(ts=ts))
+    assert str(info.value) == (f"ts: timestamp {ts!r} is outside the accepted range "
+                               f"{validate_mod.TS_RANGE_TEXT}")
+
+
+@pytest.mark.parametrize("field", ["v", "event_id", "ts", "call_id", "queue", "attrs"])
+@pytest.mark.parametrize("depth", [254, 255, 300, 1000])
+def test_deeply_nested_values_are_invalid_not_a_recursion_error(field: str, depth: int) -> None:
+    """A value nested 1,000 deep made the error formatter raise RecursionError."""
+    nested = b"[" * depth + b"]" * depth
+    others = {k: v for k, v in ev("call.queued").items() if k != field}
+    data = orjson.dumps(others)[:-1] + b',"' + field.encode() + b'":' + nested + b"}"
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(data)
+    assert info.value.field == field
+    assert len(str(info.value)) < 200
