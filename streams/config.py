@@ -189,7 +189,7 @@ class EngineSettings:
     max_visit_s: float = 14400.0
     # Bounded cost per event: segments (all + configured + one per queue) and queues per
     # agent.state; past either limit the excess folds into the "other" segment.
-    max_segments: int = 500
+    max_segments: int = 200
     max_queues_per_agent: int = 256
     defaults: SegmentPolicy = field(default_factory=SegmentPolicy)
     segments: tuple[SegmentSpec, ...] = ()
@@ -324,7 +324,7 @@ class _EngineScalars:
     max_future_s: float = 300.0
     max_lateness_s: float = 120.0
     max_visit_s: float = 14400.0
-    max_segments: int = 500
+    max_segments: int = 200
     max_queues_per_agent: int = 256
 
     def validate(self, section: str) -> None:  # the full check runs on EngineSettings

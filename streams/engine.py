@@ -45,13 +45,17 @@ import orjson
 from schemas import Event, InvalidEvent, parse_event
 
 from . import erlang
-from .config import ALL_SEGMENT, TODAY, EngineSettings, SegmentPolicy
+from .config import ALL_SEGMENT, OTHER_SEGMENT, TODAY, EngineSettings, SegmentPolicy
 from .timefmt import rfc3339
 
-__all__ = ["ALL", "STATE_VERSION", "WINDOW_KEYS", "Engine", "StateError", "format_as_of",
-           "wait_bin", "wait_bin_floor_s"]
+__all__ = ["ALL", "OTHER", "STATE_VERSION", "WINDOW_KEYS", "Engine", "StateError",
+           "format_as_of", "wait_bin", "wait_bin_floor_s"]
 
 ALL = ALL_SEGMENT
+OTHER = OTHER_SEGMENT
+# Lookup caches keyed by what events bring (queue and attribute values, agents' queue lists)
+# are emptied when they reach this size: a stream of distinct names costs bounded memory.
+_CACHE_MAX = 65_536
 STATE_VERSION = 1
 AGENT_STATES = ("available", "on_call", "acw", "not_ready")
 WINDOW_KEYS = ("offered", "answered", "answered_in_sl", "abandoned", "short_abandoned",
@@ -277,7 +281,13 @@ class Engine:
         self._seg_cells: dict[str, list[_Cell]] = {}
         self._membership: dict[tuple, tuple[_Cell, ...]] = {}
         self._agent_membership: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # Queues with a segment of their own, first come first served, at most
+        # max_segments - (all + other + configured); the rest fold into ``other``.
         self._queues: set[str] = set()
+        self._queue_room = s.max_segments - 2 - len(
+            [seg for seg in s.segments if seg.name != ALL])
+        self._other_used = False
+        self.folded: Counter[str] = Counter()  # "queue_events", "agent_queues"
         self._calls: dict[str, _Call] = {}
         self._agents: dict[str, list[tuple[int, str, str, tuple[str, ...]]]] = {}
         # Event ids, in two generations (by event time) of at least the horizon each: a lookup
@@ -314,8 +324,14 @@ class Engine:
             if ms - self._maintained >= MAINTAIN_EVERY_MS:
                 self._maintained = ms
                 self._maintain()
-        cls = (self._apply_agent(ev, ms) if ev.type == "agent.state"
-               else self._apply_call(ev, ms))
+        if ev.type == "agent.state":
+            cls = self._apply_agent(ev, ms)
+        else:
+            cls = self._apply_call(ev, ms)
+            queue = ev.queue
+            if len(self._queues) >= self._queue_room and queue not in self._queues \
+                    and queue not in self._configured:
+                self.folded["queue_events"] += 1
         self.outcomes[cls] += 1
         return cls
 
@@ -326,7 +342,12 @@ class Engine:
     def _apply_agent(self, ev: Event, ms: int) -> str:
         history = self._agents.setdefault(ev.agent_id, [])  # type: ignore[arg-type]
         queues = ev.queues or ()
-        self._queues.update(queues)
+        limit = self.settings.max_queues_per_agent
+        if len(queues) > limit:  # the excess counts the agent in ``other``
+            self.folded["agent_queues"] += len(queues) - limit
+            queues = (*queues[:limit], OTHER)
+        for queue in queues:
+            self._own_segment(queue)
         entry = (ms, ev.event_id, ev.state, queues)
         if not history or entry > history[-1]:
             history.append(entry)  # type: ignore[arg-type]
@@ -391,7 +412,6 @@ class Engine:
         if kind == "call.queued":
             if ev.attrs:
                 call.attrs.update(ev.attrs)
-            self._queues.add(queue)  # type: ignore[arg-type]
             for v in call.visits:
                 if v.queue == queue and v.outcome is None:
                     return "already_waiting"
@@ -507,14 +527,30 @@ class Engine:
         base.add(kind, value, sign)
 
     # -- segments ------------------------------------------------------------------------------
+    def _own_segment(self, queue: str) -> str | None:
+        """The segment named for ``queue``: itself while there is room, else ``other``;
+        ``None`` for a queue that a configured segment of the same name replaces."""
+        if queue in self._queues:
+            return queue
+        if queue in self._configured:
+            return None
+        if queue != OTHER and len(self._queues) < self._queue_room:
+            self._queues.add(queue)
+            return queue
+        self._other_used = True
+        return OTHER
+
     def _cells_for(self, queue: str, attrs: dict[str, str]) -> tuple[_Cell, ...]:
         key = (queue, tuple([attrs.get(k) for k in self._match_keys]) if attrs else ())
         cells = self._membership.get(key)
         if cells is not None:
             return cells
+        if len(self._membership) >= _CACHE_MAX:
+            self._membership.clear()
         names = {ALL}
-        if queue not in self._configured:
-            names.add(queue)
+        own = self._own_segment(queue)
+        if own is not None:
+            names.add(own)
         for seg in self._configured.values():
             if seg.name == ALL:
                 continue
@@ -539,8 +575,13 @@ class Engine:
     def _agent_segments(self, queues: tuple[str, ...]) -> tuple[str, ...]:
         names = self._agent_membership.get(queues)
         if names is None:
+            if len(self._agent_membership) >= _CACHE_MAX:
+                self._agent_membership.clear()
             found = {ALL}
-            found.update(q for q in queues if q not in self._configured)
+            for q in queues:
+                own = self._own_segment(q)
+                if own is not None:
+                    found.add(own)
             for seg in self._configured.values():
                 if seg.name == ALL or any(fnmatchcase(q, g) for q in queues for g in seg.queues):
                     found.add(seg.name)
@@ -548,8 +589,9 @@ class Engine:
         return names
 
     def segment_names(self) -> list[str]:
-        names = set(self._configured) | {ALL}
-        names |= {q for q in self._queues if q not in self._configured}
+        names = set(self._configured) | {ALL} | self._queues
+        if self._other_used:
+            names.add(OTHER)
         return sorted(names)
 
     # -- maintenance (event time) ---------------------------------------------------------------
@@ -794,6 +836,8 @@ class Engine:
             "agents": {aid: [[ms, eid, st, list(qs)] for ms, eid, st, qs in h]
                        for aid, h in self._agents.items()},
             "queues": sorted(self._queues),
+            "other_used": self._other_used,
+            "folded": dict(self.folded),
             "outcomes": dict(self.outcomes),
         }
         return orjson.dumps(state)
@@ -821,6 +865,8 @@ class Engine:
         engine._seen_old, engine._seen = set(state["seen"][0]), set(state["seen"][1])
         engine._generation_start = state["generation_start"]
         engine._queues = set(state["queues"])
+        engine._other_used = bool(state.get("other_used", False))
+        engine.folded = Counter(state.get("folded", {}))
         for item in state["cells"]:
             segments = tuple(item["segments"])
             policy = engine.settings.policy_for(segments[0])

@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from schemas.validate import TS_MAX_S, TS_MIN_S, TS_RANGE_TEXT
+
 if TYPE_CHECKING:
     from streams.config import Settings
 
@@ -408,6 +410,10 @@ def iter_events(
             continue
         except (ValueError, OverflowError, OSError) as exc:  # a date the clock cannot hold
             st.broken.append((line, f"cannot place the call in time: {exc}"))
+            continue
+        if any(not TS_MIN_S <= t < TS_MAX_S for t, _ in res.ranked):
+            st.broken.append((line, f"the call's times are outside the accepted event-time "
+                                    f"range {TS_RANGE_TEXT}"))
             continue
         first = seen.setdefault(res.call_id, line)
         if first != line:

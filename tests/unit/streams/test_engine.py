@@ -484,3 +484,57 @@ def test_shuffled_whole_calls_give_the_same_snapshot():
     random.Random(1).shuffle(keys)  # calls interleave differently; each call stays in order
     shuffled = [e for k in keys for e in calls[k]]
     assert run(events).snapshot(T0 + 1800) == run(shuffled).snapshot(T0 + 1800)
+
+
+# -- bounded segments (hardening, issue 8) ---------------------------------------------------------
+
+
+def test_queues_past_max_segments_fold_into_other_and_are_counted():
+    # room for all + other + vip + 2 queues of their own
+    vip = SegmentSpec("vip", ("q*",), (("tier", ("vip",)),))
+    s = EngineSettings(max_segments=5, segments=(vip,))
+    events = [ev("call.queued", i, f"c{i}", f"q{i}", attrs={"tier": "vip"}) for i in range(10)]
+    engine = run(events, s)
+    snap = engine.snapshot(T0 + 20)["segments"]
+    assert sorted(snap) == ["all", "other", "q0", "q1", "vip"]
+    assert snap["other"]["windows"]["5m"]["offered"] == 8
+    assert snap["all"]["windows"]["5m"]["offered"] == 10
+    assert snap["vip"]["windows"]["5m"]["offered"] == 10  # configured globs still see the queue
+    assert snap["other"]["now"]["waiting"] == 8
+    assert engine.folded["queue_events"] == 8
+    # outcomes of folded queues land in `other` too, and the choice survives save/restore
+    more = [ev("call.answered", 30, "c9", "q9", agent_id="a1"),
+            ev("call.queued", 31, "c10", "q1")]
+    for e in more:
+        engine.apply(parse_event(e))
+    restored = Engine.from_bytes(engine.to_bytes(), s)
+    assert restored.snapshot(T0 + 40) == engine.snapshot(T0 + 40)
+    assert restored.snapshot(T0 + 40)["segments"]["other"]["windows"]["5m"]["answered"] == 1
+    assert restored.folded == engine.folded
+
+
+def test_one_agent_state_with_thousands_of_queues_stays_within_the_limits():
+    queues = [f"queue-{i:05d}" for i in range(7999)]
+    s = EngineSettings(max_segments=50, max_queues_per_agent=16)
+    engine = run([agent(0, "a1", "available", queues)], s)
+    segments = engine.snapshot(T0 + 1)["segments"]
+    assert len(segments) == 18  # all, 16 of the agent's queues, other
+    assert segments["other"]["now"]["agents"]["available"] == 1
+    assert segments["all"]["now"]["agents"]["staffed"] == 1
+    assert engine.folded["agent_queues"] == 7999 - 16
+
+
+def test_twenty_thousand_distinct_queues_keep_the_default_segment_limit():
+    engine = run([ev("call.queued", i / 100, f"c{i}", f"queue-{i}") for i in range(20_000)])
+    segments = engine.snapshot(T0 + 250)["segments"]
+    assert len(segments) == EngineSettings().max_segments
+    assert sum(body["windows"]["5m"]["offered"] for name, body in segments.items()
+               if name != "all") == 20_000
+    assert len(engine._membership) <= 65_536
+
+
+def test_a_queue_named_like_a_configured_segment_does_not_use_room():
+    s = EngineSettings(max_segments=4, segments=(SegmentSpec("billing", ("billing",)),))
+    engine = run([ev("call.queued", 0, "c1", "billing"), ev("call.queued", 1, "c2", "sales"),
+                  ev("call.queued", 2, "c3", "support")], s)
+    assert sorted(engine.snapshot(T0 + 5)["segments"]) == ["all", "billing", "other", "sales"]

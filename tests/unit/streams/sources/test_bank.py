@@ -176,9 +176,10 @@ def test_time_zone_is_configurable_and_never_naive():
     assert brief(convert_text(HANG_QUEUED, tz="UTC")[0])[0][1] == "1999-08-01T10:08:48+00:00"
     winter = HANG_QUEUED.replace("1999-08-01", "1999-12-01")
     assert brief(convert_text(winter)[0])[0][1] == "1999-12-01T10:08:48+02:00"  # no DST
-    # Jerusalem Mean Time (before 1918) has no RFC 3339 offset: UTC then.
+    # Before 1970 is outside the contract's accepted ts range: the row is reported, not sent.
     old = HANG_QUEUED.replace("1999-08-01", "1900-08-01")
-    assert brief(convert_text(old)[0])[0][1] == "1900-08-01T07:48:08Z"  # JMT +02:20:40
+    events, stats = convert_text(old)
+    assert events == [] and "outside the accepted event-time range" in stats.broken[0][1]
 
 
 def test_broken_rows_are_reported_with_their_line_and_never_fatal():
