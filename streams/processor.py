@@ -2,10 +2,17 @@
 
 Kept free of Faust/Kafka imports so it is unit-tested directly; ``streams.worker`` only feeds it
 records and sends the dead letters it returns.
+
+``handle`` is total: for any key, value (bytes, ``None`` for a tombstone, anything else) and
+topic it either applies the record and counts it under what happened to it, or returns a
+:class:`DeadLetter` and counts it as ``invalid``, ``tombstone`` or ``internal``. It never
+raises: a defect in our own code on one record dead-letters that record with reason
+``internal: <exception type>`` (logged at ERROR with its offset) instead of stopping the stream.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,17 +22,27 @@ from schemas import InvalidEvent, parse_event
 from .config import EngineSettings
 from .engine import Engine
 
-__all__ = ["DeadLetter", "Processor"]
+__all__ = ["DEAD_LETTER_OUTCOMES", "DeadLetter", "Processor"]
+
+log = logging.getLogger("wallboard.processor")
+
+# Outcomes counted for records that were dead-lettered (every other outcome was applied).
+DEAD_LETTER_OUTCOMES = ("invalid", "tombstone", "internal")
+_MAX_REASON_CHARS = 1000
 
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """The original record plus the headers of the contract's ``cc.dead-letter`` topic."""
+    """The original record plus the headers of the contract's ``cc.dead-letter`` topic.
+
+    ``value`` is ``None`` for a tombstone, so that it stays distinguishable from an empty value.
+    """
 
     key: bytes | None
-    value: bytes
+    value: bytes | None
     headers: tuple[tuple[str, bytes], ...]
     reason: str
+    outcome: str
 
 
 class Processor:
@@ -39,23 +56,55 @@ class Processor:
         self.call_topic, self.agent_topic = topics
         self.counts: Counter[tuple[str, str]] = Counter()
 
+    @property
+    def records(self) -> int:
+        """Records handled so far: applied (any outcome) plus dead-lettered."""
+        return sum(self.counts.values())
+
     def handle(self, topic: str, partition: int, offset: int, key: bytes | None,
                value: bytes | None) -> DeadLetter | None:
-        """Apply one record; return a dead letter when it is invalid for this topic."""
-        raw = value if value is not None else b""
+        """Apply one record; return a dead letter when it cannot be applied. Never raises."""
         try:
-            event = parse_event(raw, now=self.clock(), max_future_s=self.settings.max_future_s)
-            wrong_topic = (topic == self.call_topic) == (event.type == "agent.state")
-            if wrong_topic:
-                raise InvalidEvent("type", f"{event.type} does not belong on topic {topic}")
-        except InvalidEvent as exc:
-            self.counts[(topic, "invalid")] += 1
-            headers = (("reason", str(exc).encode()), ("source-topic", topic.encode()),
-                       ("source-partition", str(partition).encode()),
-                       ("source-offset", str(offset).encode()))
-            return DeadLetter(key, raw, headers, str(exc))
-        self.counts[(topic, self.engine.apply(event))] += 1
+            if value is None:
+                return self._dead(topic, partition, offset, key, None, "tombstone",
+                                  "tombstone: a record with a null value is not an event")
+            try:
+                event = parse_event(value, now=self.clock(),
+                                    max_future_s=self.settings.max_future_s)
+                if (topic == self.call_topic) == (event.type == "agent.state"):
+                    raise InvalidEvent("type", f"{event.type} does not belong on topic {topic}")
+            except InvalidEvent as exc:
+                return self._dead(topic, partition, offset, key, value, "invalid", str(exc))
+            outcome = self.engine.apply(event)
+        except Exception as exc:  # noqa: BLE001 - a defect must cost one record, not the stream
+            log.error("internal error on %s[%s]@%s, dead-lettered: %s: %s", topic, partition,
+                      offset, type(exc).__name__, exc, exc_info=True)
+            return self._dead(topic, partition, offset, key, value, "internal",
+                              f"internal: {type(exc).__name__}")
+        self.counts[(topic, outcome)] += 1
         return None
+
+    def _dead(self, topic: str, partition: int, offset: int, key: object, value: object,
+              outcome: str, reason: str) -> DeadLetter:
+        self.counts[(topic, outcome)] += 1
+        reason = reason if len(reason) <= _MAX_REASON_CHARS else \
+            reason[:_MAX_REASON_CHARS - 3] + "..."
+        headers = (("reason", reason.encode("utf-8", "backslashreplace")),
+                   ("source-topic", str(topic).encode("utf-8", "backslashreplace")),
+                   ("source-partition", str(partition).encode()),
+                   ("source-offset", str(offset).encode()))
+        return DeadLetter(_as_bytes(key), _as_bytes(value), headers, reason, outcome)
 
     def snapshot(self) -> dict:
         return self.engine.snapshot(self.clock())
+
+
+def _as_bytes(data: object) -> bytes | None:
+    """The record's bytes as they came (``None`` stays ``None``)."""
+    if data is None or isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        return data.encode("utf-8", "surrogatepass")
+    return repr(data).encode("utf-8", "backslashreplace")

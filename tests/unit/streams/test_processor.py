@@ -52,5 +52,26 @@ def test_future_timestamps_use_the_injected_clock():
     assert letter is not None and letter.reason.startswith("ts:")
 
 
-def test_a_tombstone_is_invalid_not_a_crash():
-    assert make().handle("calls", 0, 0, b"k", None).reason.startswith("$:")
+def test_a_tombstone_has_its_own_reason_and_keeps_its_null_value():
+    p = make()
+    letter = p.handle("calls", 0, 7, b"k", None)
+    assert letter is not None and letter.value is None and letter.key == b"k"
+    assert letter.outcome == "tombstone" and letter.reason.startswith("tombstone:")
+    empty = p.handle("calls", 0, 8, b"k", b"")
+    assert empty is not None and empty.value == b"" and empty.outcome == "invalid"
+    assert p.counts == {("calls", "tombstone"): 1, ("calls", "invalid"): 1}
+
+
+def test_a_defect_in_our_code_dead_letters_that_record_and_the_stream_goes_on(caplog):
+    p = make()
+
+    def broken(event):  # noqa: ANN001, ANN202
+        raise ZeroDivisionError("boom")
+
+    p.engine.apply = broken  # type: ignore[method-assign]
+    with caplog.at_level("ERROR", logger="wallboard.processor"):
+        letter = p.handle("calls", 3, 99, b"c1", orjson.dumps(GOOD))
+    assert letter is not None and letter.reason == "internal: ZeroDivisionError"
+    assert dict(letter.headers)["source-offset"] == b"99"
+    assert "calls[3]@99" in caplog.text and "ZeroDivisionError" in caplog.text
+    assert p.counts == {("calls", "internal"): 1}
