@@ -249,12 +249,17 @@ def _unique_ids(names: Sequence[str]) -> list[str]:
 
 
 def banner_text(
-    has_snapshot: bool, age_s: float | None, stale: bool, error: str | None
+    has_snapshot: bool, age_s: float | None, stale: bool, error: str | None,
+    feed_age_s: float | None = None, broker_down: bool = False,
 ) -> str | None:
     if not has_snapshot:
         if error:
             return f"NO DATA — worker unreachable: {error}"
         return "NO DATA — waiting for the first snapshot from the worker"
+    if broker_down:
+        last = f"last event received {fmt_age(feed_age_s)} ago" if feed_age_s is not None \
+            else "no event received yet"
+        return f"STALE — the worker cannot reach Kafka; {last}"
     if stale:
         text = f"STALE — data is {fmt_age(age_s)} old"
         return f"{text} — worker unreachable: {error}" if error else text
@@ -291,6 +296,15 @@ def render(
     if has_snapshot and fetched_at is not None:
         age_s = max(0.0, now - fetched_at)
     stale = not has_snapshot or age_s is None or age_s > stale_after_s
+    # The worker says when its input is cut off (its figures then freeze): stale as well.
+    feed = _get(snapshot, "feed")
+    feed = feed if isinstance(feed, Mapping) else {}
+    broker_down = feed.get("broker_reachable") is False
+    feed_age = feed.get("last_record_age_s")
+    feed_age = float(feed_age) if isinstance(feed_age, int | float) else None
+    if broker_down:
+        stale = True
+        age_s = feed_age if feed_age is not None else age_s
 
     as_of = parse_as_of(_get(snapshot, "as_of"))
     as_of_text = f"Data as of {as_of:%H:%M:%S} UTC" if as_of else f"Data as of {MISSING}"
@@ -318,7 +332,7 @@ def render(
         "age_s": age_s,
         "age": fmt_age(age_s),
         "stale": stale,
-        "banner": banner_text(has_snapshot, age_s, stale, error),
+        "banner": banner_text(has_snapshot, age_s, stale, error, feed_age, broker_down),
         "status": worst([s["status"] for s in out_segments]),
         "segments": out_segments,
     }

@@ -106,7 +106,7 @@ class WorkerSettings:
     # Faust's data dir goes below this ("" = the project's cache dir, see infra.broker)
     state_dir: str = ""
     snapshot_interval_s: float = 1.0
-    shutdown_timeout_s: float = 8.0
+    shutdown_timeout_s: float = 6.0
     http_timeout_s: float = 15.0
 
     def validate(self, section: str) -> None:

@@ -56,10 +56,12 @@ class WallboardCollector(Collector):
 
     def __init__(self, snapshot: Callable[[], dict],
                  event_counts: Callable[[], Mapping[tuple[str, str], int]],
-                 engine_outcomes: Callable[[], Mapping[str, int]] | None = None) -> None:
+                 engine_outcomes: Callable[[], Mapping[str, int]] | None = None, *,
+                 folded: Callable[[], Mapping[str, int]] | None = None) -> None:
         self._snapshot = snapshot
         self._event_counts = event_counts
         self._engine_outcomes = engine_outcomes
+        self._folded = folded
 
     def collect(self) -> Iterator:
         snap = self._snapshot()
@@ -108,3 +110,11 @@ class WallboardCollector(Collector):
                 if n:
                     outcomes.add_metric([outcome], n)
             yield outcomes
+        if self._folded is not None:
+            folded = CounterMetricFamily(
+                "cc_folded", "Past a limit, folded into the 'other' segment: call events of "
+                "queues beyond engine.max_segments (queue_events), queues of agent.state events "
+                "beyond engine.max_queues_per_agent (agent_queues)", labels=["kind"])
+            for kind in ("queue_events", "agent_queues"):
+                folded.add_metric([kind], self._folded().get(kind, 0))
+            yield folded

@@ -26,7 +26,8 @@ def write_config(path: Path, settings: Settings) -> Path:
         f'agent_topic = "{k.agent_topic}"\ndead_letter_topic = "{k.dead_letter_topic}"\n'
         f"call_partitions = {k.call_partitions}\nagent_partitions = {k.agent_partitions}\n"
         "[worker]\n"
-        f'app_id = "{w.app_id}"\nhost = "{w.host}"\nport = {w.port}\n', encoding="utf-8")
+        f'app_id = "{w.app_id}"\nhost = "{w.host}"\nport = {w.port}\n'
+        f'state_dir = "{w.state_dir}"\n', encoding="utf-8")
     return path
 
 

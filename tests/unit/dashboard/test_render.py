@@ -432,3 +432,17 @@ def test_render_is_pure():
     before = copy.deepcopy(snap)
     assert render(snap, NOW - 2, NOW) == render(snap, NOW - 2, NOW)
     assert snap == before
+
+
+def test_a_worker_that_cannot_reach_kafka_makes_the_board_stale():
+    """The worker keeps serving its last figures while the broker is down; its feed block
+    says so, and the board must not present frozen numbers as live (issue 8)."""
+    snap = {**snapshot(all=FULL_SEGMENT),
+            "feed": {"records": 10, "last_record_age_s": 95.0, "broker_reachable": False}}
+    view = render(snap, NOW, NOW)
+    assert view["stale"] is True
+    assert view["banner"] == "STALE — the worker cannot reach Kafka; last event received 95 s " \
+                             "ago"
+    assert values_of(view)["waiting"] == "3"
+    live = {**snap, "feed": {**snap["feed"], "broker_reachable": True}}
+    assert render(live, NOW, NOW)["stale"] is False
