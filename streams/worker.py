@@ -361,8 +361,15 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             letter = await runtime.handle(msg.topic, msg.partition, msg.offset, msg.key,
                                           msg.value)
             if letter is not None:
-                await dead_letters.send(key=letter.key, value=letter.value,
-                                        headers=list(letter.headers))
+                # Kafka clients refuse a record with neither key nor value (a tombstone with
+                # no key can still arrive): an empty key keeps the value null.
+                key = b"" if letter.key is None and letter.value is None else letter.key
+                try:
+                    await dead_letters.send(key=key, value=letter.value,
+                                            headers=list(letter.headers))
+                except Exception:  # noqa: BLE001 - never stop the stream over a dead letter
+                    log.exception("could not dead-letter %s[%d]@%d (%s)", msg.topic,
+                                  msg.partition, msg.offset, letter.reason)
 
     for name, topic in (("call_events", kafka.call_topic), ("agent_events", kafka.agent_topic)):
         channel = app.topic(topic, key_serializer="raw", value_serializer="raw")
@@ -384,7 +391,8 @@ class WallboardWorker(faust.Worker):
 
     async def on_first_start(self) -> None:
         await super().on_first_start()  # logging, signal handlers
-        install(ThrottleFilter(LOG_THROTTLE_S))
+        install(ThrottleFilter(LOG_THROTTLE_S),
+                ("aiokafka", "kafka", "faust", "mode", "wallboard"))
         await self.app.wallboard.start()  # health answers even while the broker is down
 
     def _arm_watchdog(self) -> None:

@@ -41,7 +41,8 @@ def _expected_snapshot(events: list[dict], as_of: str, settings) -> dict:  # noq
 def test_worker_consumes_real_broker_and_serves_snapshot_and_metrics(kafka, tmp_path):
     settings = kafka.settings()
     port = free_port()
-    settings = replace(settings, worker=WorkerSettings(app_id=f"it-{port}", port=port))
+    settings = replace(settings, worker=WorkerSettings(app_id=f"it-{port}", port=port,
+                                                       state_dir=str(tmp_path / "state")))
     config = write_config(tmp_path / "wallboard.toml", settings)
 
     # Ten minutes of simulated history ending now, then a few invalid records.
@@ -70,7 +71,12 @@ def test_worker_consumes_real_broker_and_serves_snapshot_and_metrics(kafka, tmp_
         wait_until(consumed_all, timeout=120, what="the worker to consume every record",
                    proc=proc, log_path=log)
 
-        snap = get_json(f"{base}/api/v1/snapshot")
+        # snapshots are published once a second: wait for one taken after the last record
+        total = n_valid + len(INVALID)
+        snap = wait_until(lambda: (s := get_json(f"{base}/api/v1/snapshot"))["feed"]["records"]
+                          == total and s, timeout=30, what="a snapshot with every record")
+        feed = snap.pop("feed")
+        assert feed["broker_reachable"] is True and feed["last_record_age_s"] >= 0
         expected = _expected_snapshot(events, snap["as_of"], settings)
         assert snap == expected
         queued = sum(e["type"] == "call.queued" for e in events)
