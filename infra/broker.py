@@ -20,7 +20,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -28,11 +28,15 @@ __all__ = [
     "BrokerError",
     "BrokerSpec",
     "BrokerStatus",
+    "BrokerUnavailable",
     "KafkaBroker",
+    "PidRecord",
     "create_topics",
     "default_home",
     "free_port",
+    "kafka_client",
     "resolve_classpath",
+    "wait_reachable",
 ]
 
 KAFKA_MAIN = "kafka.Kafka"
@@ -41,6 +45,93 @@ STORAGE_TOOL = "kafka.tools.StorageTool"
 
 class BrokerError(RuntimeError):
     """The broker could not be resolved, formatted, started or stopped; the message says why."""
+
+
+class BrokerUnavailable(BrokerError):
+    """No Kafka broker answered at ``bootstrap`` within ``timeout_s``; ``reason`` says how it
+    failed (``connection refused``, ...). The message is one line naming the address."""
+
+    def __init__(self, bootstrap: str, timeout_s: float, reason: str) -> None:
+        super().__init__(f"cannot reach the Kafka broker at {bootstrap} within {timeout_s:g} s "
+                         f"({reason})")
+        self.bootstrap = bootstrap
+        self.timeout_s = timeout_s
+        self.reason = reason
+
+
+def _servers(bootstrap: str) -> list[tuple[str, int]]:
+    """``host:port[,host:port...]`` as ``[(host, port), ...]``."""
+    servers = []
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            servers.append((host.strip("[]"), int(port)))
+        except ValueError:
+            raise BrokerError(f"bootstrap: expected host:port, got {server.strip()!r}") from None
+    return servers
+
+
+def _connect_reason(exc: OSError) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "connection timed out"
+    if isinstance(exc, socket.gaierror):
+        return "unknown host"
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def wait_reachable(bootstrap: str, timeout_s: float = 10.0) -> float:
+    """Wait until a TCP connection to one of the ``bootstrap`` servers succeeds, retrying for up
+    to ``timeout_s`` (a broker may still be starting); return the seconds left.
+
+    Raises :class:`BrokerUnavailable` naming the address and the last reason. A plain socket
+    first, because kafka-python retries a refused address for its whole bootstrap timeout and
+    logs an error line each time.
+    """
+    servers = _servers(bootstrap)
+    deadline = time.monotonic() + timeout_s
+    reason = "no server to try"
+    pause = 0.1
+    while True:
+        for host, port in servers:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                socket.create_connection((host, port), timeout=min(left, 3.0)).close()
+                return max(deadline - time.monotonic(), 0.0)
+            except OSError as exc:
+                reason = _connect_reason(exc)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BrokerUnavailable(bootstrap, timeout_s, reason)
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 1.0)
+
+
+def client_timeout_ms(timeout_s: float) -> int:
+    """A kafka-python ``*_timeout_ms`` for ``timeout_s`` (at least one second)."""
+    return max(1000, int(timeout_s * 1000))
+
+
+def kafka_client(factory: Callable[..., object], bootstrap: str, *, timeout_s: float = 10.0,
+                 **config: object):  # noqa: ANN201 - whatever ``factory`` makes
+    """``factory(bootstrap_servers=..., **config)`` (a kafka-python ``KafkaProducer``,
+    ``KafkaAdminClient`` or ``KafkaConsumer``) once the broker is reachable, all within about
+    ``timeout_s``; else :class:`BrokerUnavailable` (never kafka-python's 30 s bootstrap wait
+    and its traceback)."""
+    from kafka.errors import KafkaError, KafkaTimeoutError
+
+    left = wait_reachable(bootstrap, timeout_s)
+    try:
+        return factory(bootstrap_servers=[s.strip() for s in bootstrap.split(",")],
+                       bootstrap_timeout_ms=client_timeout_ms(left), **config)
+    except KafkaTimeoutError:
+        raise BrokerUnavailable(bootstrap, timeout_s, "the port accepts connections but no "
+                                "Kafka broker answered") from None
+    except KafkaError as exc:
+        raise BrokerUnavailable(bootstrap, timeout_s, str(exc)) from None
 
 
 def default_home() -> Path:
@@ -169,6 +260,60 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _proc_start_ticks(pid: int) -> int | None:
+    """When the process started, in clock ticks after boot (``/proc/<pid>/stat`` field 22):
+    with the pid, an identity that a recycled pid does not repeat."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        # Fields after "(comm)": the state is field 3, so field 22 is the 20th of them.
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _proc_cmdline(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
+
+
+def _proc_cwd(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class PidRecord:
+    """What ``broker.pid`` says: the pid and, since pid files carry it, the process start time
+    (``/proc/<pid>/stat`` field 22). Older files hold only the pid (``start_ticks`` None)."""
+
+    pid: int
+    start_ticks: int | None = None
+
+    def dumps(self) -> str:
+        lines = [str(self.pid)]
+        if self.start_ticks is not None:
+            lines.append(f"start_ticks={self.start_ticks}")
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def loads(cls, text: str) -> PidRecord:
+        """Parse a pid file; ``ValueError`` when it does not start with a pid."""
+        lines = text.split()
+        if not lines:
+            raise ValueError("empty pid file")
+        pid = int(lines[0])
+        if pid <= 0:
+            raise ValueError(f"not a pid: {pid}")
+        fields = dict(line.partition("=")[::2] for line in lines[1:])
+        ticks = fields.get("start_ticks")
+        return cls(pid, int(ticks) if ticks else None)
+
+
 def _answers_metadata(bootstrap: str, timeout_s: float) -> bool:
     """True when the broker answers a metadata request and reports itself unfenced."""
     from kafka import KafkaAdminClient  # local: keep `wallboard --help` fast
@@ -182,7 +327,8 @@ def _answers_metadata(bootstrap: str, timeout_s: float) -> bool:
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap,
-            request_timeout_ms=int(timeout_s * 1000),
+            request_timeout_ms=client_timeout_ms(timeout_s),
+            bootstrap_timeout_ms=client_timeout_ms(timeout_s),
             client_id="wallboard-probe",
         )
     except (KafkaError, OSError, ValueError):
@@ -197,10 +343,18 @@ def _answers_metadata(bootstrap: str, timeout_s: float) -> bool:
 
 
 class KafkaBroker:
-    """Start, stop and inspect one broker described by a :class:`BrokerSpec`."""
+    """Start, stop and inspect one broker described by a :class:`BrokerSpec`.
+
+    The pid file records the broker's pid and start time. A process counts as this broker
+    only when it is alive, started at the recorded time (when recorded) and runs
+    ``kafka.Kafka`` with this state directory's ``server.properties``: ``stop`` never signals,
+    and ``status`` never reports, a process that merely inherited a recycled pid.
+    """
 
     def __init__(self, spec: BrokerSpec, *, cache_dir: Path | None = None,
                  log: Callable[[str], None] = print) -> None:
+        if not spec.state_dir.is_absolute():  # the JVM runs in state_dir: paths must not be
+            spec = replace(spec, state_dir=spec.state_dir.resolve())  # relative to our cwd
         self.spec = spec
         self.cache_dir = cache_dir or default_home()
         self._log = log
@@ -219,27 +373,72 @@ class KafkaBroker:
     def data_dir(self) -> Path:
         return self.spec.state_dir / "data"
 
-    def _read_pid(self) -> int | None:
+    @property
+    def properties_path(self) -> Path:
+        return self.spec.state_dir / "server.properties"
+
+    # -- which process is ours -------------------------------------------------------------
+    def is_ours(self, record: PidRecord) -> bool:
+        """Whether ``record`` names a live process that is provably this broker: the recorded
+        start time matches (when recorded) and its command line runs ``kafka.Kafka`` with this
+        state directory's ``server.properties``."""
+        if not _pid_alive(record.pid):
+            return False
+        if record.start_ticks is not None and _proc_start_ticks(record.pid) != record.start_ticks:
+            return False
+        argv = _proc_cmdline(record.pid)
+        if not argv or KAFKA_MAIN not in argv:
+            return False
+        cwd = _proc_cwd(record.pid)
+        ours = os.path.realpath(self.properties_path)
+        for arg in argv[argv.index(KAFKA_MAIN) + 1:]:
+            path = arg if os.path.isabs(arg) or cwd is None else os.path.join(cwd, arg)
+            if os.path.realpath(path) == ours:
+                return True
+        return False
+
+    def inspect_pid_file(self) -> tuple[PidRecord | None, str | None]:
+        """``(record, None)`` when the pid file names this broker, running;
+        ``(None, why)`` when it is stale; ``(None, None)`` when there is none."""
         try:
-            return int(self.pid_path.read_text().split()[0])
-        except (FileNotFoundError, ValueError, IndexError):
-            return None
+            text = self.pid_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return None, None
+        except OSError as exc:
+            return None, f"unreadable: {exc.strerror or exc}"
+        try:
+            record = PidRecord.loads(text)
+        except ValueError:
+            return None, "not a pid file"
+        if self.is_ours(record):
+            return record, None
+        if not _pid_alive(record.pid):
+            return None, f"pid {record.pid} is not running"
+        return None, f"pid {record.pid} is another process, not this broker"
+
+    def _read_pid(self) -> int | None:
+        """The pid of this broker when it runs (per the pid file), else None."""
+        record, _ = self.inspect_pid_file()
+        return record.pid if record else None
 
     # -- lifecycle -------------------------------------------------------------------------
     def status(self) -> BrokerStatus:
         pid = self._read_pid()
-        running = pid is not None and _pid_alive(pid)
-        return BrokerStatus(running, pid if running else None, self.spec.bootstrap, self.log_path)
+        return BrokerStatus(pid is not None, pid, self.spec.bootstrap, self.log_path)
+
+    def _remove_stale_pid_file(self, why: str) -> None:
+        self._log(f"kafka: removing stale pid file {self.pid_path} ({why})")
+        self.pid_path.unlink(missing_ok=True)
 
     def start(self, *, timeout_s: float = 90.0) -> BrokerStatus:
-        """Start the broker and wait until it answers a metadata request. Idempotent."""
-        current = self.status()
-        if current.running:
-            self._log(f"kafka: already running (pid {current.pid}) on {self.spec.bootstrap}")
-            return current
-        if self._read_pid() is not None:
-            self._log(f"kafka: removing stale pid file {self.pid_path}")
-            self.pid_path.unlink(missing_ok=True)
+        """Start the broker and wait until it answers a metadata request. Idempotent; a stale
+        pid file (dead pid, or a pid now used by another process) is removed."""
+        record, stale = self.inspect_pid_file()
+        if record is not None:
+            self._log(f"kafka: already running (pid {record.pid}) on {self.spec.bootstrap}")
+            return self.status()
+        if stale is not None:
+            self._remove_stale_pid_file(stale)
         for port in (self.spec.port, self.spec.ctrl_port):
             if not _port_free(self.spec.host, port):
                 raise BrokerError(f"port {port} on {self.spec.host} is already in use")
@@ -248,7 +447,7 @@ class KafkaBroker:
         if java is None:
             raise BrokerError("Java ('java') is not on PATH: Kafka needs Java 17 or later")
         self.spec.state_dir.mkdir(parents=True, exist_ok=True)
-        props = self.spec.state_dir / "server.properties"
+        props = self.properties_path
         props.write_text(self.spec.properties(), encoding="utf-8")
         log4j = self.spec.state_dir / "log4j2.yaml"
         log4j.write_text(_packaged("log4j2.yaml"), encoding="utf-8")
@@ -267,7 +466,9 @@ class KafkaBroker:
             self._proc = subprocess.Popen(  # noqa: S603 - fixed argv
                 [*jvm, KAFKA_MAIN, str(props)], stdout=logf, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.spec.state_dir)
-        self.pid_path.write_text(f"{self._proc.pid}\n", encoding="utf-8")
+        # Popen returns after the exec: the start time and command line are the JVM's.
+        record = PidRecord(self._proc.pid, _proc_start_ticks(self._proc.pid))
+        self.pid_path.write_text(record.dumps(), encoding="utf-8")
         deadline = started + timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -285,29 +486,43 @@ class KafkaBroker:
                           f"{timeout_s:.0f} s; last log lines:\n{self.log_tail()}")
 
     def stop(self, *, timeout_s: float = 30.0) -> bool:
-        """SIGTERM, wait up to ``timeout_s``, then SIGKILL. Returns whether a broker was running."""
-        pid = self._read_pid()
-        if pid is None or not _pid_alive(pid):
-            self.pid_path.unlink(missing_ok=True)
+        """SIGTERM, wait up to ``timeout_s``, then SIGKILL. Returns whether a broker was running.
+
+        Signals only a process that is provably this broker (see :meth:`is_ours`); a stale pid
+        file is removed.
+        """
+        record, stale = self.inspect_pid_file()
+        if record is None:
+            if stale is not None:
+                self._remove_stale_pid_file(stale)
             self._log("kafka: not running")
             return False
+        pid = record.pid
+        if record.start_ticks is None:  # a pid-only file of an older version: pin the identity
+            record = PidRecord(pid, _proc_start_ticks(pid))
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and _pid_alive(pid):
+        while time.monotonic() < deadline and self._still_ours(record):
             self._reap()
             time.sleep(0.1)
-        if _pid_alive(pid):
+        if self._still_ours(record):
             self._log(f"kafka: pid {pid} ignored SIGTERM for {timeout_s:.0f} s; killing it")
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            while _pid_alive(pid):
+            while self._still_ours(record):
                 self._reap()
                 time.sleep(0.05)
         self._reap()
         self.pid_path.unlink(missing_ok=True)
         self._log(f"kafka: stopped (pid {pid})")
         return True
+
+    def _still_ours(self, record: PidRecord) -> bool:
+        """The process we signalled still exists (same pid and, when known, start time)."""
+        if not _pid_alive(record.pid):
+            return False
+        return record.start_ticks is None or _proc_start_ticks(record.pid) == record.start_ticks
 
     def _reap(self) -> None:
         if self._proc is not None:
@@ -354,24 +569,35 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def create_topics(bootstrap: str, topics: Mapping[str, int], *, timeout_s: float = 60.0,
-                  log: Callable[[str], None] = print) -> None:
+                  connect_timeout_s: float = 10.0, log: Callable[[str], None] = print) -> None:
     """Create ``{name: partitions}`` (replication 1) if missing and wait until every partition
-    has a leader. Existing topics are left as they are."""
+    has a leader. Existing topics are left as they are.
+
+    A broker that does not answer within ``connect_timeout_s`` raises
+    :class:`BrokerUnavailable`; an error of a request, :class:`BrokerError` (one line each).
+    """
     from kafka import KafkaAdminClient, KafkaConsumer
     from kafka.admin import NewTopic
-    from kafka.errors import TopicAlreadyExistsError
+    from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="wallboard-admin")
+    request_ms = client_timeout_ms(connect_timeout_s)
+    admin = kafka_client(KafkaAdminClient, bootstrap, timeout_s=connect_timeout_s,
+                         client_id="wallboard-admin", request_timeout_ms=request_ms)
     try:
         existing = set(admin.list_topics())
         new = [NewTopic(name, n, 1) for name, n in topics.items() if name not in existing]
         if new:
             with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile: fine
-                admin.create_topics(new, timeout_ms=int(timeout_s * 1000))
+                admin.create_topics(new, timeout_ms=request_ms)
             log("kafka: created topics " + ", ".join(f"{t.name}({t.num_partitions})" for t in new))
+    except KafkaTimeoutError:
+        raise BrokerUnavailable(bootstrap, connect_timeout_s, "a request timed out") from None
+    except KafkaError as exc:
+        raise BrokerError(f"creating topics on {bootstrap} failed: {exc}") from None
     finally:
         admin.close()
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="wallboard-admin-meta")
+    consumer = kafka_client(KafkaConsumer, bootstrap, timeout_s=connect_timeout_s,
+                            client_id="wallboard-admin-meta", request_timeout_ms=request_ms)
     try:
         deadline = time.monotonic() + timeout_s
         while True:
@@ -389,6 +615,10 @@ def create_topics(bootstrap: str, topics: Mapping[str, int], *, timeout_s: float
             consumer._client.cluster.request_update()
             consumer.topics()  # forces a metadata refresh
             time.sleep(0.2)
+    except KafkaTimeoutError:
+        raise BrokerUnavailable(bootstrap, connect_timeout_s, "a request timed out") from None
+    except KafkaError as exc:
+        raise BrokerError(f"waiting for topic leaders on {bootstrap} failed: {exc}") from None
     finally:
         consumer.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from infra.broker import free_port
 
@@ -41,3 +42,62 @@ def test_start_is_idempotent_handles_stale_pid_and_stops_cleanly(tmp_path):
     after = cli("kafka", "status", *common[1:])
     assert after.returncode == 3 and "not running" in after.stdout
     assert not (state / "broker.pid").exists()
+
+
+def test_a_stale_pid_of_a_live_process_is_never_signalled_and_a_dying_broker_is_one_line(
+        tmp_path):
+    """Issue 8. A broker.pid naming another live process (a recycled pid): ``status`` says not
+    running, ``stop`` leaves the process alone, ``start`` removes the file and starts. Then
+    the broker stops under a running ``simulate``: it ends with one line, without hanging."""
+    port = free_port()
+    state = tmp_path / "kafka"
+    state.mkdir()
+    cfg = tmp_path / "wallboard.toml"
+    cfg.write_text("[kafka]\nconnect_timeout_s = 3\n")
+    common = ["--bootstrap", f"127.0.0.1:{port}", "--state-dir", str(state),
+              "--controller-port", str(free_port())]
+    sleeper = subprocess.Popen(["sleep", "120"])
+    simulate = None
+    try:
+        (state / "broker.pid").write_text(f"{sleeper.pid}\n")
+        status = cli("kafka", "status", *common)
+        assert status.returncode == 3 and "not running" in status.stdout, status.stdout
+        stop = cli("kafka", "stop", *common)
+        assert stop.returncode == 0 and "not running" in stop.stdout
+        assert "removing stale pid file" in stop.stdout
+        assert sleeper.poll() is None, "stop signalled an unrelated process"
+
+        (state / "broker.pid").write_text(f"{sleeper.pid}\n")
+        start = cli("kafka", "start", *common)
+        assert start.returncode == 0, start.stderr
+        assert "already running" not in start.stdout
+        assert (f"removing stale pid file {state / 'broker.pid'} (pid {sleeper.pid} is another "
+                "process, not this broker)") in start.stdout
+        assert "kafka: ready on" in start.stdout
+        assert sleeper.poll() is None
+
+        simulate = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "simulate", "--bootstrap", f"127.0.0.1:{port}",
+             "--config", str(cfg), "--duration", "8", "--rate", "20"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert simulate.poll() is None, simulate.communicate()
+        stopped = time.monotonic()
+        assert cli("kafka", "stop", *common).returncode == 0
+        out, err = simulate.communicate(timeout=60)
+        elapsed = time.monotonic() - stopped
+        assert simulate.returncode == 1, (out, err)
+        assert "Traceback" not in err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, err
+        assert lines[0].startswith(f"wallboard simulate: cannot reach the Kafka broker at "
+                                   f"127.0.0.1:{port} within 3 s ("), lines[0]
+        assert elapsed < 30, elapsed  # the rest of the 8 s run, then at most 3 s for the flush
+    finally:
+        if simulate is not None and simulate.poll() is None:
+            simulate.kill()
+            simulate.wait()
+        cli("kafka", "stop", *common)
+        assert sleeper.poll() is None
+        sleeper.kill()
+        sleeper.wait()

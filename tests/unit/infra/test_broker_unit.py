@@ -3,11 +3,60 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from infra.broker import BrokerError, BrokerSpec, KafkaBroker, free_port, min_heap
+from infra.broker import (
+    KAFKA_MAIN,
+    BrokerError,
+    BrokerSpec,
+    BrokerUnavailable,
+    KafkaBroker,
+    PidRecord,
+    _proc_start_ticks,
+    free_port,
+    min_heap,
+    wait_reachable,
+)
+
+
+@pytest.fixture
+def spawn() -> Iterator:
+    """Start processes for a test (``spawn(argv)``); kill whatever is left at the end."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(argv: list[str]) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL)  # noqa: S603 - test argv
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def fake_broker(spawn, props: Path) -> subprocess.Popen[bytes]:
+    """A process whose command line looks like our broker's: ``... kafka.Kafka <props>``."""
+    proc = spawn([sys.executable, "-c", "import time; time.sleep(60)", KAFKA_MAIN, str(props)])
+    deadline = time.monotonic() + 10
+    while KAFKA_MAIN.encode() not in Path(f"/proc/{proc.pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline, "the fake broker did not start"
+        time.sleep(0.01)
+    return proc
+
+
+def quiet_broker(tmp_path: Path, port: int | None = None) -> tuple[KafkaBroker, list[str]]:
+    logged: list[str] = []
+    broker = KafkaBroker(BrokerSpec(tmp_path, port=port or free_port()), log=logged.append)
+    return broker, logged
 
 
 def test_properties_describe_a_single_node_kraft_broker(tmp_path):
@@ -33,10 +82,130 @@ def test_status_of_a_missing_and_a_stale_pid_file(tmp_path):
     assert not broker.pid_path.exists()
 
 
-def test_status_of_a_live_pid(tmp_path):
+def test_status_of_a_live_pid(tmp_path, spawn):
+    # A live pid counts only when it is provably this broker (kafka.Kafka with this state
+    # dir's server.properties); a pid-only file of an older version is accepted on that proof.
     broker = KafkaBroker(BrokerSpec(tmp_path, port=free_port()), log=lambda _m: None)
-    broker.pid_path.write_text(f"{os.getpid()}\n")
-    assert broker.status().running and broker.status().pid == os.getpid()
+    proc = fake_broker(spawn, broker.properties_path)
+    broker.pid_path.write_text(f"{proc.pid}\n")
+    assert broker.status().running and broker.status().pid == proc.pid
+    broker.pid_path.write_text(PidRecord(proc.pid, _proc_start_ticks(proc.pid)).dumps())
+    assert broker.status().running and broker.status().pid == proc.pid
+    assert f"running (pid {proc.pid})" in broker.status().describe()
+
+
+def test_a_live_pid_of_another_process_is_not_running(tmp_path):
+    broker = KafkaBroker(BrokerSpec(tmp_path, port=free_port()), log=lambda _m: None)
+    broker.pid_path.write_text(f"{os.getpid()}\n")  # pytest: alive, but not a broker
+    status = broker.status()
+    assert not status.running and status.pid is None
+
+
+def test_stop_and_status_never_touch_a_live_unrelated_process(tmp_path, spawn):
+    """Issue 8: a stale broker.pid holding the pid of another live process (a recycled pid):
+    ``stop`` must not signal it and ``status`` must not call it running."""
+    broker, logged = quiet_broker(tmp_path)
+    sleeper = spawn(["sleep", "60"])
+    for text in (f"{sleeper.pid}\n",  # pid-only file of an older version
+                 PidRecord(sleeper.pid, _proc_start_ticks(sleeper.pid)).dumps()):
+        broker.pid_path.write_text(text)
+        status = broker.status()
+        assert not status.running and status.pid is None
+        assert "not running" in status.describe()
+        assert broker.stop(timeout_s=1) is False
+        time.sleep(0.2)  # a SIGTERM, had one been sent, would have ended `sleep` by now
+        assert sleeper.poll() is None, "stop signalled a process that is not the broker"
+        assert not broker.pid_path.exists()
+    assert logged[-2:] == [
+        f"kafka: removing stale pid file {broker.pid_path} (pid {sleeper.pid} is another "
+        "process, not this broker)",
+        "kafka: not running",
+    ]
+
+
+def test_a_recycled_pid_is_not_ours_even_with_a_broker_like_command_line(tmp_path, spawn):
+    broker, _ = quiet_broker(tmp_path)
+    proc = fake_broker(spawn, broker.properties_path)
+    ticks = _proc_start_ticks(proc.pid)
+    assert ticks is not None
+    assert broker.is_ours(PidRecord(proc.pid, ticks))
+    assert not broker.is_ours(PidRecord(proc.pid, ticks + 1))  # started at another time
+    other, _ = quiet_broker(tmp_path / "other")  # another state dir's broker
+    assert not other.is_ours(PidRecord(proc.pid, ticks))
+    assert not other.is_ours(PidRecord(proc.pid))
+
+
+def test_stop_terminates_our_broker_and_removes_the_pid_file(tmp_path, spawn):
+    broker, logged = quiet_broker(tmp_path)
+    proc = fake_broker(spawn, broker.properties_path)
+    broker.pid_path.write_text(f"{proc.pid}\n")
+    assert broker.stop(timeout_s=10) is True
+    assert proc.wait(timeout=10) == -15  # SIGTERM
+    assert not broker.pid_path.exists()
+    assert logged[-1] == f"kafka: stopped (pid {proc.pid})"
+
+
+def test_start_with_a_stale_pid_file_of_a_live_process_removes_it_and_starts(tmp_path, spawn):
+    """``start`` must neither say "already running" nor touch the process: it removes the
+    file, says so in one line and goes on starting (here up to the port check, no Java)."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        broker, logged = quiet_broker(tmp_path, busy.getsockname()[1])
+        sleeper = spawn(["sleep", "60"])
+        broker.pid_path.write_text(f"{sleeper.pid}\n")
+        with pytest.raises(BrokerError, match="is already in use"):
+            broker.start()
+    assert logged == [f"kafka: removing stale pid file {broker.pid_path} (pid {sleeper.pid} "
+                      "is another process, not this broker)"]
+    assert not broker.pid_path.exists()
+    assert sleeper.poll() is None
+
+
+def test_start_of_a_running_broker_is_a_no_op(tmp_path, spawn):
+    broker, logged = quiet_broker(tmp_path)
+    proc = fake_broker(spawn, broker.properties_path)
+    broker.pid_path.write_text(PidRecord(proc.pid, _proc_start_ticks(proc.pid)).dumps())
+    assert broker.start().pid == proc.pid
+    assert logged == [f"kafka: already running (pid {proc.pid}) on {broker.spec.bootstrap}"]
+
+
+@pytest.mark.parametrize("text", ["", "garbage\n", "-3\n"])
+def test_an_unreadable_pid_file_is_stale(tmp_path, text):
+    broker, logged = quiet_broker(tmp_path)
+    broker.pid_path.write_text(text)
+    assert broker.inspect_pid_file() == (None, "not a pid file")
+    assert broker.stop() is False
+    assert not broker.pid_path.exists()
+    assert logged[0].startswith("kafka: removing stale pid file")
+
+
+def test_pid_record_round_trip_and_old_format():
+    assert PidRecord.loads(PidRecord(42, 12345).dumps()) == PidRecord(42, 12345)
+    assert PidRecord.loads("42\n") == PidRecord(42, None)
+    assert _proc_start_ticks(os.getpid()) == _proc_start_ticks(os.getpid()) is not None
+
+
+def test_a_relative_state_dir_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    broker = KafkaBroker(BrokerSpec(Path("state"), port=free_port()), log=lambda _m: None)
+    assert broker.spec.state_dir == tmp_path / "state"
+    assert f"log.dirs={tmp_path / 'state' / 'data'}" in broker.spec.properties()
+
+
+def test_wait_reachable_names_the_address_and_the_reason_within_the_timeout():
+    port = free_port()
+    started = time.monotonic()
+    with pytest.raises(BrokerUnavailable) as info:
+        wait_reachable(f"127.0.0.1:{port}", timeout_s=1.0)
+    assert 0.9 < time.monotonic() - started < 5
+    assert str(info.value) == (f"cannot reach the Kafka broker at 127.0.0.1:{port} within 1 s "
+                               "(connection refused)")
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        left = wait_reachable(f"127.0.0.1:{port},127.0.0.1:{listening.getsockname()[1]}", 5.0)
+    assert 0 < left <= 5.0
 
 
 def test_start_refuses_a_busy_port(tmp_path):
