@@ -10,9 +10,14 @@ is back.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+import io
 import json
+import math
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +26,7 @@ from typing import Any, Protocol
 
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from dashboard.render import DEFAULT_THRESHOLDS, Thresholds, render
 
@@ -313,30 +319,134 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(snapshot_url: str, host: str = "127.0.0.1", port: int = 8050, *,
-          refresh_ms: int = 1000, stale_after_s: float = 5.0) -> None:
-    """Poll ``snapshot_url`` and serve the wallboard until Ctrl-C (werkzeug, threaded)."""
-    from werkzeug.serving import make_server
+# --------------------------------------------------------------------------- HTTP server
 
+DEFAULT_HTTP_TIMEOUT_S = 15.0
+
+
+class PortInUse(OSError):
+    """The wallboard's port is taken by another program; ``str()`` names host and port."""
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The connection as a raw stream whose reads give up at the handler's header deadline
+    (and otherwise after the per-read timeout), however slowly a client trickles bytes."""
+
+    def __init__(self, handler: _WallboardRequestHandler) -> None:
+        super().__init__()
+        self._handler = handler
+        self._sock = handler.connection
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        deadline = self._handler.header_deadline
+        if deadline is None:
+            self._sock.settimeout(self._handler.timeout)
+        else:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("request headers not received in time")
+            self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
+class _WallboardRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler with bounded reads: each request (including the idle wait for it on
+    a kept-alive connection) must deliver its request line and headers within ``timeout``
+    seconds in all; every later read or write of the connection waits at most ``timeout``.
+    A client that connects and sends nothing, half a header, or a byte now and then, is
+    disconnected."""
+
+    timeout: float = DEFAULT_HTTP_TIMEOUT_S  # socketserver applies it to the connection
+    header_deadline: float | None = None
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the socket's own reader: it would keep the socket open
+        self.rfile = io.BufferedReader(_DeadlineReader(self))
+
+    def handle_one_request(self) -> None:
+        self.header_deadline = time.monotonic() + self.timeout
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        try:
+            return super().parse_request()
+        finally:  # headers read (or refused): the response gets the plain timeout
+            self.header_deadline = None
+            self.connection.settimeout(self.timeout)
+
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if format.startswith("Request timed out"):
+            return  # an idle or too slow client was disconnected, as intended
+        super().log_error(format, *args)
+
+
+def listen(wsgi_app: Any, host: str = "127.0.0.1", port: int = 8050, *,
+           http_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S) -> BaseWSGIServer:
+    """A threaded werkzeug server for ``wsgi_app``, bound to ``host:port`` and listening
+    (``port`` 0: any free port, see ``.port``); call ``serve_forever()`` to run it.
+
+    Raises :class:`PortInUse` (one line naming host and port) when the port is taken, and an
+    ``OSError`` with one line for other bind failures: never werkzeug's own message and exit.
+    ``http_timeout_s`` bounds how long a connection may take to send a request's headers,
+    stay idle between requests, or stall one read or write.
+    """
+    if not (math.isfinite(http_timeout_s) and http_timeout_s > 0):
+        raise ValueError(f"http_timeout_s must be a finite number > 0, got {http_timeout_s!r}")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug does
+            sock.bind((host, port))
+            sock.listen(128)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                error = PortInUse(f"port {port} on {host} is already in use")
+            else:
+                error = OSError(f"cannot listen on port {port} on {host}: "
+                                f"{exc.strerror or exc}")
+            error.errno = exc.errno
+            raise error from None
+        handler = type("WallboardRequestHandler", (_WallboardRequestHandler,),
+                       {"timeout": float(http_timeout_s)})
+        # werkzeug duplicates the descriptor; this socket is closed below either way
+        server = make_server(host, port, wsgi_app, threaded=True, request_handler=handler,
+                             fd=sock.fileno())
+        server.server_port = server.port  # as after http.server's own bind
+        return server
+    finally:
+        sock.close()
+
+
+def serve(snapshot_url: str, host: str = "127.0.0.1", port: int = 8050, *,
+          refresh_ms: int = 1000, stale_after_s: float = 5.0,
+          http_timeout_s: float = DEFAULT_HTTP_TIMEOUT_S) -> None:
+    """Poll ``snapshot_url`` and serve the wallboard until Ctrl-C (werkzeug, threaded).
+
+    The port is bound before anything starts: a taken port raises :class:`PortInUse`.
+    ``http_timeout_s``: see :func:`listen`.
+    """
     from dashboard.source import SnapshotPoller
 
-    poller = SnapshotPoller(snapshot_url, interval_s=refresh_ms / 1000).start()
+    poller = SnapshotPoller(snapshot_url, interval_s=refresh_ms / 1000)
+    app = create_app(poller, refresh_ms=refresh_ms, stale_after_s=stale_after_s)
+    server = listen(app.server, host, port, http_timeout_s=http_timeout_s)
     try:
-        app = create_app(poller, refresh_ms=refresh_ms, stale_after_s=stale_after_s)
-        server = make_server(host, port, app.server, threaded=True)
+        poller.start()
         shown_host = f"[{host}]" if ":" in host else host
         print(
-            f"Wallboard on http://{shown_host}:{server.server_port}/ "
+            f"Wallboard on http://{shown_host}:{server.port}/ "
             f"(snapshot {snapshot_url}); Ctrl-C to stop",
             flush=True,
         )
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)  # `docker stop` / systemd: same as Ctrl-C
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
     finally:
+        server.server_close()
         poller.stop()

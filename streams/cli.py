@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import signal
 import subprocess
@@ -18,7 +19,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .config import ConfigError, Settings, load_settings
+from schemas.validate import TS_MAX_S, TS_MIN_S, TS_RANGE_TEXT
+
+from .config import ConfigError, Settings, check_timezone, load_settings
 
 __all__ = ["main"]
 
@@ -36,40 +39,92 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
-    return value
+MAX_FACTOR = 1000.0  # --rate, --speed, --surge-factor
+MAX_SIMULATED_S = 31 * 86400.0  # --duration, --surge-after, --surge-for: a month
+MAX_HISTORY_S = 7 * 86400.0  # --history: a week of simulated past
+DEMO_WAIT_S = 60.0  # how long the demo waits for the worker and the wallboard to answer
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
+def _number(low: float, high: float, *, low_included: bool,
+            high_text: str | None = None) -> Callable[[str], float]:
+    """An argparse type: a finite number in ``[low, high]`` (``(low, high]`` when
+    ``low_included`` is false). nan, inf and absurd values are refused in one line."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        if value < low or (value == low and not low_included):
+            raise argparse.ArgumentTypeError(
+                f"must be {'>=' if low_included else '>'} {low:g}, got {text!r}")
+        if value > high:
+            raise argparse.ArgumentTypeError(
+                f"must be <= {high_text or format(high, 'g')}, got {text!r}")
+        return value
+
+    return parse
+
+
+_factor = _number(0, MAX_FACTOR, low_included=False)
+_month_text = f"{MAX_SIMULATED_S:.0f} (31 days)"
+_sim_length = _number(0, MAX_SIMULATED_S, low_included=False, high_text=_month_text)
+_sim_offset = _number(0, MAX_SIMULATED_S, low_included=True, high_text=_month_text)
+_history = _number(0, MAX_HISTORY_S, low_included=True,
+                   high_text=f"{MAX_HISTORY_S:.0f} (7 days)")
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port 1..65535, got {text!r}")
     return int(text)
 
 
 def _timestamp(text: str) -> float:
+    """An RFC 3339 instant with an offset, inside the contract's accepted event-time range
+    (``schemas.validate.TS_MIN_S`` .. ``TS_MAX_S``)."""
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an RFC 3339 timestamp, got {text!r}") from None
     if dt.tzinfo is None:
         raise argparse.ArgumentTypeError(f"timestamp has no UTC offset: {text!r}")
-    return dt.timestamp()
+    try:
+        ts = dt.timestamp()
+    except (OverflowError, ValueError, OSError):
+        ts = math.nan
+    if not TS_MIN_S <= ts < TS_MAX_S:
+        raise argparse.ArgumentTypeError(f"timestamp {text!r} is outside the accepted range "
+                                         f"{TS_RANGE_TEXT}")
+    return ts
+
+
+def _timezone(text: str) -> str:
+    """An IANA time zone name (not a folder of the zone database such as "America")."""
+    try:
+        check_timezone("--timezone", text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--timezone: ")) from None
+    return text
+
+
+def output_path(text: str) -> str:
+    """The argparse type of every ``--output FILE``: FILE is not a folder and its folder
+    exists and is writable, so a bad path is a usage error (exit 2) before any work starts."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a file name, got ''")
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: is a folder, expected a file")
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists()
+                                                    and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"{text}: not writable")
+    return text
 
 
 # -- subcommands ---------------------------------------------------------------------------
@@ -97,14 +152,16 @@ def cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
         print(f"kafka: {len(jars)} jars resolved in {broker.cache_dir / 'm2'}")
         return 0
     if args.action == "topics":
-        create_topics(settings.kafka.bootstrap, settings.kafka.topics())
+        create_topics(settings.kafka.bootstrap, settings.kafka.topics(),
+                      connect_timeout_s=settings.kafka.connect_timeout_s)
         print(f"kafka: topics ready on {settings.kafka.bootstrap}: "
               + ", ".join(f"{t}({n})" for t, n in settings.kafka.topics().items()))
         return 0
     if args.action == "start":
         status = broker.start()
         if not args.no_topics:
-            create_topics(status.bootstrap, settings.kafka.topics())
+            create_topics(status.bootstrap, settings.kafka.topics(),
+                          connect_timeout_s=settings.kafka.connect_timeout_s)
         print(broker.status().describe())
         return 0
     if args.action == "stop":
@@ -116,24 +173,30 @@ def cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    import faust
+    from .http import port_free
+    from .worker import run_worker, state_dir
 
-    from .worker import create_app
-
-    app = create_app(settings)
+    w = settings.worker
+    if not port_free(w.host, w.port):
+        raise UsageError(f"port {w.port} on {w.host} is already in use (worker.port)")
     print(f"worker: consuming {settings.kafka.call_topic}, {settings.kafka.agent_topic} from "
-          f"{settings.kafka.bootstrap}; snapshot http://{settings.worker.host}:"
-          f"{settings.worker.port}/api/v1/snapshot, metrics .../metrics", flush=True)
-    faust.Worker(app, loglevel=args.loglevel).execute_from_commandline()
+          f"{settings.kafka.bootstrap}; snapshot http://{w.host}:{w.port}/api/v1/snapshot, "
+          f"metrics .../metrics, health .../api/v1/health; state in {state_dir(settings)}",
+          flush=True)
+    run_worker(settings, loglevel=args.loglevel)
     return 0
 
 
 def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
-    from dashboard.app import serve
+    from dashboard.app import PortInUse, serve
 
     d = settings.dashboard
-    serve(d.snapshot_url, host=d.host, port=d.port, refresh_ms=d.refresh_ms,
-          stale_after_s=d.stale_after_s)
+    try:
+        serve(d.snapshot_url, host=d.host, port=d.port, refresh_ms=d.refresh_ms,
+              stale_after_s=d.stale_after_s)
+    except PortInUse as exc:  # one line, not werkzeug's advice and traceback
+        print(f"wallboard dashboard: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     return 0
 
 
@@ -142,7 +205,8 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
 
     Live with ``--speed N`` (N > 1) the simulated clock runs N times faster than the wall
     clock and starts ``history + D - D/N`` seconds in the past (D = ``--duration``), so it
-    reaches "now" exactly when the run ends: no event ever carries a future ``ts``.
+    reaches "now" exactly when the run ends: no event ever carries a future ``ts``. Likewise
+    ``--output`` without ``--start`` writes the window ``[now - D, now]``.
     """
     from .simulator import INTRADAY_PROFILE, Simulator, Surge, day_models, default_models
     from .sink import open_sink
@@ -153,8 +217,11 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
             raise UsageError("simulate --output needs --duration")
         if args.speed != 1.0:
             raise UsageError("--speed applies to live sending; a file is written at once")
-        start = args.start if args.start is not None else now
+        start = args.start if args.start is not None else now - args.duration
         anchor, end = start, start + args.duration
+        if end >= TS_MAX_S:
+            raise UsageError("--start + --duration must end before 9999-12-01T00:00:00Z (the "
+                             "end of the accepted event-time range)")
     else:
         if args.start is not None:
             raise UsageError("simulate --start works with --output only (live events use the "
@@ -325,6 +392,34 @@ def _terminate_as_interrupt() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def wait_for_http(url: str, *, timeout_s: float, alive: Callable[[], bool] | None = None,
+                  poll_s: float = 0.25) -> bool:
+    """GET ``url`` until it answers with a 2xx status (True), or until ``timeout_s`` has
+    passed or ``alive()`` returns false (False). Proxies are never used: it is for local
+    servers."""
+    import http.client
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout_s
+    while alive is None or alive():
+        remaining = deadline - time.monotonic()
+        try:
+            with opener.open(url, timeout=min(5.0, max(0.1, remaining))) as resp:
+                if 200 <= resp.status < 300:
+                    return True
+        except (OSError, ValueError, http.client.HTTPException):  # not up yet, or 4xx/5xx
+            pass
+        if time.monotonic() + poll_s >= deadline:
+            return False
+        time.sleep(poll_s)
+    return False
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Broker + worker + simulator + wallboard, until Ctrl-C (or --duration)."""
     _terminate_as_interrupt()
@@ -338,16 +433,31 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     if args.config:
         base += ["--config", args.config]
     common = ["--bootstrap", settings.kafka.bootstrap]
-    worker_url = f"http://{settings.worker.host}:{settings.worker.port}"
+    worker_url = f"http://{_url_host(settings.worker.host)}:{settings.worker.port}"
+    board_url = f"http://{_url_host(settings.dashboard.host)}:{settings.dashboard.port}/"
     procs: list[subprocess.Popen[bytes]] = []
+    named: dict[str, subprocess.Popen[bytes]] = {}
     log_dir = broker.spec.state_dir.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
 
     def spawn(name: str, argv: list[str]) -> None:
-        logf = (log_dir / f"{name}.log").open("ab")
-        procs.append(subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL))
+        with (log_dir / f"{name}.log").open("ab") as logf:  # the child keeps its own copy
+            named[name] = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
+                                           stdin=subprocess.DEVNULL)
+        procs.append(named[name])
         print(f"demo: started {name} (pid {procs[-1].pid}); log: {log_dir / (name + '.log')}")
+
+    def answers(name: str, url: str) -> bool:
+        """Wait until ``url`` of process ``name`` answers; else say why in one line."""
+        proc = named[name]
+        if wait_for_http(url, timeout_s=DEMO_WAIT_S, alive=lambda: proc.poll() is None):
+            return True
+        why = (f"exited (code {proc.returncode}) before answering at {url}"
+               if proc.poll() is not None else
+               f"did not answer at {url} within {DEMO_WAIT_S:.0f} s")
+        print(f"demo: the {name} {why}; see its log: {log_dir / (name + '.log')}",
+              file=sys.stderr)
+        return False
 
     try:
         spawn("worker", [*base, "worker", *common, "--port", str(settings.worker.port),
@@ -358,11 +468,17 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         spawn("dashboard", [*base, "dashboard", "--port", str(settings.dashboard.port),
                             "--host", settings.dashboard.host,
                             "--snapshot-url", f"{worker_url}/api/v1/snapshot"])
-        print("")
-        print(f"  wallboard:  http://{settings.dashboard.host}:{settings.dashboard.port}/")
+        # Each URL is printed once it answers, not before.
+        print(f"\ndemo: waiting for the worker and the wallboard to answer (up to "
+              f"{DEMO_WAIT_S:.0f} s each) ...", flush=True)
+        print(f"  kafka:      {settings.kafka.bootstrap}", flush=True)
+        if not answers("worker", f"{worker_url}/api/v1/health"):
+            return EXIT_FAILURE
         print(f"  snapshot:   {worker_url}/api/v1/snapshot")
-        print(f"  metrics:    {worker_url}/metrics")
-        print(f"  kafka:      {settings.kafka.bootstrap}")
+        print(f"  metrics:    {worker_url}/metrics", flush=True)
+        if not answers("dashboard", board_url):
+            return EXIT_FAILURE
+        print(f"  wallboard:  {board_url}")
         print("\nPress Ctrl-C to stop everything.", flush=True)
         deadline = None if args.duration is None else time.monotonic() + args.duration
         while deadline is None or time.monotonic() < deadline:
@@ -446,27 +562,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="demo: three queues near capacity, all agents on; day: intraday "
                    "arrival profile with shifts (default: demo)")
     s.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
-    s.add_argument("--rate", type=_positive_float, default=1.0,
-                   help="multiply every queue's arrival rate (default: 1.0)")
-    s.add_argument("--speed", type=_positive_float, default=1.0,
-                   help="simulated seconds per real second when sending live (default: 1)")
-    s.add_argument("--duration", type=_positive_float, metavar="SECONDS",
-                   help="simulated seconds to run (default: until Ctrl-C)")
-    s.add_argument("--history", type=_non_negative_float, default=0.0, metavar="SECONDS",
-                   help="first send this much simulated past, so the board starts populated")
-    s.add_argument("--timezone", help="zone of the intraday profile and shifts "
+    s.add_argument("--rate", type=_factor, default=1.0,
+                   help="multiply every queue's arrival rate, up to 1000 (default: 1.0)")
+    s.add_argument("--speed", type=_factor, default=1.0,
+                   help="simulated seconds per real second when sending live, up to 1000 "
+                   "(default: 1)")
+    s.add_argument("--duration", type=_sim_length, metavar="SECONDS",
+                   help="simulated seconds to run, up to 31 days (default: until Ctrl-C)")
+    s.add_argument("--history", type=_history, default=0.0, metavar="SECONDS",
+                   help="first send this much simulated past, so the board starts populated "
+                   "(up to 7 days)")
+    s.add_argument("--timezone", type=_timezone, metavar="ZONE",
+                   help="IANA zone of the intraday profile and shifts "
                    "(default: engine.timezone)")
     s.add_argument("--surge-queue", metavar="QUEUE", help="simulate a surge on this queue")
-    s.add_argument("--surge-after", type=_non_negative_float, default=300.0, metavar="SECONDS",
+    s.add_argument("--surge-after", type=_sim_offset, default=300.0, metavar="SECONDS",
                    help="surge start after the simulated 'now' (default: 300)")
-    s.add_argument("--surge-for", type=_positive_float, default=600.0, metavar="SECONDS",
+    s.add_argument("--surge-for", type=_sim_length, default=600.0, metavar="SECONDS",
                    help="surge length (default: 600)")
-    s.add_argument("--surge-factor", type=_positive_float, default=4.0,
-                   help="arrival-rate multiplier during the surge (default: 4)")
-    s.add_argument("--output", metavar="FILE", help="write JSON Lines (.gz: gzip) instead of "
-                   "sending to Kafka")
+    s.add_argument("--surge-factor", type=_factor, default=4.0,
+                   help="arrival-rate multiplier during the surge, up to 1000 (default: 4)")
+    s.add_argument("--output", type=output_path, metavar="FILE",
+                   help="write JSON Lines (.gz: gzip) instead of sending to Kafka")
     s.add_argument("--start", type=_timestamp, metavar="TIMESTAMP",
-                   help="simulated start time (with --output; default: now)")
+                   help="simulated start time, with --output (default: the window ends now, "
+                   "i.e. it starts --duration seconds ago, so no event has a future "
+                   "timestamp)")
     s.set_defaults(func=cmd_simulate)
 
     r = sub.add_parser("replay", help="send recorded contract events (JSON Lines) to Kafka",
@@ -476,13 +597,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "number and skipped.")
     r.add_argument("file", metavar="FILE.jsonl[.gz]")
     kafka_flags(r)
-    r.add_argument("--speed", type=_positive_float, default=None,
-                   help="pace by event time, N times faster than recorded (default: as fast "
-                   "as possible)")
+    r.add_argument("--speed", type=_factor, default=None,
+                   help="pace by event time, N times faster than recorded, N up to 1000 "
+                   "(default: as fast as possible)")
     r.add_argument("--retime", action="store_true",
                    help="shift timestamps so the first event is now (replays at speed 1)")
-    r.add_argument("--output", metavar="FILE", help="write JSON Lines instead (e.g. to check "
-                   "a retimed file)")
+    r.add_argument("--output", type=output_path, metavar="FILE",
+                   help="write JSON Lines instead (e.g. to check a retimed file)")
     r.set_defaults(func=cmd_replay)
 
     c = sub.add_parser("compute", help="metrics offline: snapshot JSON from a JSON Lines file",
@@ -495,11 +616,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", type=_timestamp, action="append", metavar="TIMESTAMP",
                    help="RFC 3339 instant; repeat for several (default: the newest event)")
     c.add_argument("--every", type=_duration, metavar="DURATION",
-                   help="a series, e.g. 60s or 15m, from the first event to the last")
+                   help="a series, e.g. 60s or 15m: every multiple of it from the first "
+                   "event to the last (never past it)")
     c.add_argument("--from", dest="start", type=_timestamp, metavar="TIMESTAMP",
                    help="start of the --every series")
     c.add_argument("--to", dest="end", type=_timestamp, metavar="TIMESTAMP",
-                   help="end of the --every series")
+                   help="end of the --every series (included)")
     c.add_argument("--pretty", action="store_true", help="indent the JSON")
     c.set_defaults(func=cmd_compute)
 
@@ -511,9 +633,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("demo", help="broker + worker + simulator + wallboard until Ctrl-C",
                        description="Everything a person needs to see a live board.")
-    m.add_argument("--rate", type=_positive_float, default=1.0, help="traffic multiplier")
-    m.add_argument("--duration", type=_positive_float, metavar="SECONDS",
-                   help="stop after this long (default: until Ctrl-C)")
+    m.add_argument("--rate", type=_factor, default=1.0,
+                   help="traffic multiplier, up to 1000 (default: 1.0)")
+    m.add_argument("--duration", type=_sim_length, metavar="SECONDS",
+                   help="stop after this long, up to 31 days (default: until Ctrl-C)")
     m.add_argument("--keep-kafka", action="store_true", help="leave the broker running")
     m.add_argument("--state-dir", metavar="DIR", help="broker state (default: .cache/kafka)")
     m.set_defaults(func=cmd_demo)
@@ -544,10 +667,17 @@ def _settings_for(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import logging
+
+    # kafka-python logs an ERROR line per refused connection and retry; our commands report a
+    # broker outage themselves, in one line (infra.broker.BrokerUnavailable).
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     parser = build_parser()
     args = parser.parse_args(argv)
+    bootstrap = "?"
     try:
         settings = _settings_for(args)
+        bootstrap = settings.kafka.bootstrap
         func: Callable[[Settings, argparse.Namespace], int] = args.func
         return func(settings, args)
     except ConfigError as exc:
@@ -563,6 +693,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, BrokerError | OSError):
             print(f"wallboard {args.command}: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        kafka_errors = sys.modules.get("kafka.errors")  # loaded only if a command used Kafka
+        if kafka_errors is not None and isinstance(exc, kafka_errors.KafkaError):
+            print(f"wallboard {args.command}: Kafka at {bootstrap}: {exc}", file=sys.stderr)
             return EXIT_FAILURE
         raise
 

@@ -41,8 +41,9 @@ def snapshots(lines: Iterable[bytes], settings: EngineSettings, *,
     """Yield the snapshot for each instant of ``as_of`` (sorted), or every ``every`` seconds.
 
     With ``every``, the series starts at the first multiple of ``every`` at or after
-    ``start`` (default: the first event) and ends at the first multiple at or after ``end``
-    (default: the newest event). Without either, one snapshot as of the newest event.
+    ``start`` (default: the first event) and ends at the last multiple at or before ``end``
+    (default: the newest event), so it never goes past the data (it may be empty when the
+    events span less than one step). Without either, one snapshot as of the newest event.
     Invalid lines go to ``on_invalid(lineno, reason)`` and are skipped.
     """
     engine = engine or Engine(settings)
@@ -108,7 +109,7 @@ def _snapshots(lines: Iterable[bytes], settings: EngineSettings, engine: Engine,
     stats.lines = lineno
     stats.events = lineno - blank - stats.invalid
     if every is not None and next_t is not None:
-        last = end if end is not None else math.ceil(newest / every) * every
+        last = end if end is not None else newest  # -inf without events: no series
         while next_t <= last:
             yield engine.snapshot(next_t)
             next_t += every

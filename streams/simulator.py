@@ -27,8 +27,8 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from .config import check_timezone
 from .timefmt import rfc3339
 
 __all__ = [
@@ -187,7 +187,7 @@ class Simulator:
             raise ValueError(f"surge: unknown queue {surge.queue!r}")
         self.models = {m.name: m for m in models}
         self.rng = random.Random(seed)
-        self.tz = ZoneInfo(tz)
+        self.tz = check_timezone("timezone", tz)  # a ValueError naming the zone, if unknown
         self.profile = tuple(profile) if profile is not None else None
         self.surge = surge
         self.now = start

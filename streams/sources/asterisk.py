@@ -953,7 +953,9 @@ def add_parser(sub: Any, kafka_flags: Callable[[argparse.ArgumentParser], None])
                    "(e.g. .cache/asterisk.pos)")
     p.add_argument("--layout", choices=LAYOUTS, default="auto",
                    help="line layout (default: auto, detected from the first line)")
-    p.add_argument("--output", metavar="FILE",
+    from ..cli import output_path  # its folder must exist: a usage error before any work
+
+    p.add_argument("--output", metavar="FILE", type=output_path,
                    help="write JSON Lines to FILE (rewritten) instead of sending to Kafka")
     p.add_argument("--source", default=DEFAULT_SOURCE, metavar="NAME",
                    help="name of this PBX: part of every event id and attrs.source "

@@ -526,7 +526,9 @@ def add_parser(sub: argparse._SubParsersAction,
     p.add_argument("--csv", required=True, metavar="PATH",
                    help="the data set's call table, e.g. anonymous_bank_1999-08_calls.csv")
     kafka_flags(p)
-    p.add_argument("--output", metavar="FILE",
+    from streams.cli import output_path  # its folder must exist: a usage error before any work
+
+    p.add_argument("--output", metavar="FILE", type=output_path,
                    help="write JSON Lines (gzip when FILE ends in .gz) instead of sending")
     p.add_argument("--timezone", type=_timezone_arg, default=DEFAULT_TIMEZONE, metavar="ZONE",
                    help=f"the time zone of the data's clock times (default: {DEFAULT_TIMEZONE})")

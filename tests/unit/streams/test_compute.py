@@ -77,8 +77,8 @@ def test_repeated_as_of_and_every_print_series(tmp_path, capsys):
     assert snaps[0]["segments"]["billing"]["now"]["waiting"] == 1
     main(["compute", "--events", str(path), "--every", "60s"])
     snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    # first event 22:26:40 -> 22:27:00 ... newest 22:28:50 -> 22:29:00
-    assert [s["as_of"][11:] for s in snaps] == ["22:27:00Z", "22:28:00Z", "22:29:00Z"]
+    # first event 22:26:40 -> 22:27:00 ... newest 22:28:50 -> 22:28:00 (never past it)
+    assert [s["as_of"][11:] for s in snaps] == ["22:27:00Z", "22:28:00Z"]
     main(["compute", "--events", str(path), "--every", "1m", "--from", rfc3339(T0 - 100),
           "--to", rfc3339(T0 + 10)])
     snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
@@ -185,3 +185,42 @@ def test_config_may_follow_the_command(tmp_path, capsys):
     assert main(["compute", "--events", str(path), "--config", str(cfg)]) == 0
     assert list(json.loads(capsys.readouterr().out)["segments"]["all"]["windows"]) == [
         "2m", "today"]
+
+
+@pytest.mark.parametrize(("every", "expected"), [
+    ("10m", []),  # events 22:26:40 .. 22:28:50: 22:30 would be past the last one
+    ("30s", ["22:27:00Z", "22:27:30Z", "22:28:00Z", "22:28:30Z"]),
+    ("10s", None),  # the newest event (22:28:50) lies on the grid: it is included
+])
+def test_every_series_never_goes_past_the_newest_event(tmp_path, capsys, every, expected):
+    path = write(tmp_path, "e.jsonl", LINES)
+    assert main(["compute", "--events", str(path), "--every", every]) == 0
+    out, err = capsys.readouterr()
+    times = [json.loads(x)["as_of"][11:] for x in out.splitlines()]
+    if expected is None:
+        assert times[0] == "22:26:40Z" and times[-1] == "22:28:50Z" and len(times) == 14
+    else:
+        assert times == expected
+    assert f"{len(times)} snapshot(s)" in err
+
+
+def test_every_series_with_to_is_unchanged_and_bounded_by_to(tmp_path, capsys):
+    path = write(tmp_path, "e.jsonl", LINES)
+    main(["compute", "--events", str(path), "--every", "1m", "--to", rfc3339(T0 + 230)])
+    snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    # an explicit --to may lie after the last event (22:28:50): the series runs up to it
+    assert [s["as_of"][11:] for s in snaps] == ["22:27:00Z", "22:28:00Z", "22:29:00Z",
+                                                 "22:30:00Z"]
+
+
+def test_every_series_over_a_file_without_events(tmp_path, capsys):
+    path = write(tmp_path, "e.jsonl", [b"not json"])
+    assert main(["compute", "--events", str(path), "--every", "60s", "--from",
+                 rfc3339(T0)]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "0 snapshot(s)" in err
+    assert main(["compute", "--events", str(path), "--every", "60s", "--from", rfc3339(T0),
+                 "--to", rfc3339(T0 + 130)]) == 0
+    snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [s["as_of"][11:] for s in snaps] == ["22:27:00Z", "22:28:00Z"]

@@ -172,3 +172,10 @@ def test_surge_multiplies_arrivals_in_its_window():
 def test_unknown_flow_targets_are_rejected():
     with pytest.raises(ValueError, match="unknown target queue 'nowhere'"):
         Simulator([QueueModel("q", 1, 1, overflow_to="nowhere")], start=T0)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "America", "", "../../etc/passwd"])
+def test_an_unknown_time_zone_is_a_value_error_naming_it(zone):
+    with pytest.raises(ValueError, match="unknown time zone") as exc:
+        Simulator(default_models(), start=T0, tz=zone)
+    assert "timezone" in str(exc.value) and repr(zone) in str(exc.value)
