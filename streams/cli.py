@@ -193,7 +193,7 @@ def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
     d = settings.dashboard
     try:
         serve(d.snapshot_url, host=d.host, port=d.port, refresh_ms=d.refresh_ms,
-              stale_after_s=d.stale_after_s)
+              stale_after_s=d.stale_after_s, http_timeout_s=d.http_timeout_s)
     except PortInUse as exc:  # one line, not werkzeug's advice and traceback
         print(f"wallboard dashboard: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -428,7 +428,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from infra.broker import create_topics
 
     broker.start()
-    create_topics(settings.kafka.bootstrap, settings.kafka.topics())
+    create_topics(settings.kafka.bootstrap, settings.kafka.topics(),
+                  connect_timeout_s=settings.kafka.connect_timeout_s)
     base = [sys.executable, "-m", "streams.cli"]
     if args.config:
         base += ["--config", args.config]

@@ -126,6 +126,7 @@ class DashboardSettings:
     snapshot_url: str = "http://127.0.0.1:6066/api/v1/snapshot"
     refresh_ms: int = 1000
     stale_after_s: float = 5.0
+    http_timeout_s: float = 15.0
 
     def validate(self, section: str) -> None:
         _check_port(f"{section}.port", self.port)
@@ -134,6 +135,7 @@ class DashboardSettings:
                               f"got {self.snapshot_url!r}")
         _check_range(f"{section}.refresh_ms", self.refresh_ms, 250, 3_600_000)
         _check_range(f"{section}.stale_after_s", self.stale_after_s, 0, DAY_S, low_open=True)
+        _check_range(f"{section}.http_timeout_s", self.http_timeout_s, 1, 600)
 
 
 ABANDON_POLICIES = ("negative", "ignore", "positive")

@@ -1016,8 +1016,7 @@ def summary_lines(stats: ConvertStats, *, layout: str | None, sent: int, target:
 
 
 def cmd_asterisk(settings: Settings, args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+    from ..config import ConfigError, check_timezone
     from ..sink import open_sink
 
     def fail(message: str) -> int:
@@ -1030,8 +1029,8 @@ def cmd_asterisk(settings: Settings, args: argparse.Namespace) -> int:
     if not args.source or len(args.source) > 64:
         return fail("--source must be 1..64 characters")
     try:
-        tz = ZoneInfo(args.timezone) if args.timezone else settings.engine.tz
-    except (ZoneInfoNotFoundError, ValueError):
+        tz = check_timezone("--timezone", args.timezone) if args.timezone else settings.engine.tz
+    except ConfigError:
         return fail(f"unknown time zone {args.timezone!r}")
 
     reported = 0

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from schemas.validate import TS_MAX_S, TS_MIN_S, TS_RANGE_TEXT
 
@@ -506,9 +506,11 @@ def _date_arg(text: str) -> tuple[date, date]:
 
 
 def _timezone_arg(text: str) -> str:
+    from streams.config import ConfigError, check_timezone
+
     try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+        check_timezone("--timezone", text)
+    except ConfigError:  # also folder names such as "America"
         raise argparse.ArgumentTypeError(f"unknown time zone {text!r}") from None
     return text
 

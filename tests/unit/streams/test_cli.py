@@ -368,3 +368,20 @@ def test_demo_prints_each_url_after_it_answered(tmp_path, capsys, monkeypatch):
         < lines.index("wallboard:  http://127.0.0.1:8050/") \
         < lines.index("Press Ctrl-C to stop everything.")
     assert err == ""
+
+
+@pytest.mark.parametrize("zone", ["America", "Mars/Base", "../etc"])
+@pytest.mark.parametrize("command", [
+    ["replay-bank", "--csv", "/dev/null"],
+    ["asterisk", "--file", __file__],
+])
+def test_source_adapters_refuse_an_unknown_time_zone_in_one_line(command, zone, tmp_path,
+                                                                  capsys):
+    try:
+        code = main([*command, "--timezone", zone, "--output", str(tmp_path / "x.jsonl")])
+    except SystemExit as exc:  # argparse's own usage error
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"unknown time zone {zone!r}" in err and err.count("\n") == 1
+    assert "Traceback" not in err

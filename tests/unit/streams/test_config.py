@@ -167,6 +167,8 @@ sl_target = 0.9
     ('[worker]\napp_id = "../x"\n', "worker.app_id: expected letters, digits"),
     ('[worker]\nhost = "a\\u0000b"\n', "worker.host: must not contain a NUL"),
     ("[kafka]\ncall_partitions = 1000000\n", "kafka.call_partitions: must be > 0 and <= 10000"),
+    ("[dashboard]\nhttp_timeout_s = 0.5\n", "dashboard.http_timeout_s: must be >= 1"),
+    ("[worker]\nhttp_timeout_s = nan\n", "worker.http_timeout_s: must be a finite number"),
 ])
 def test_settings_that_cannot_work_are_refused(tmp_path, text, message):
     with pytest.raises(ConfigError) as err:
