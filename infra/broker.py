@@ -35,6 +35,7 @@ __all__ = [
     "default_home",
     "free_port",
     "kafka_client",
+    "port_free",
     "resolve_classpath",
     "wait_reachable",
 ]
@@ -440,7 +441,7 @@ class KafkaBroker:
         if stale is not None:
             self._remove_stale_pid_file(stale)
         for port in (self.spec.port, self.spec.ctrl_port):
-            if not _port_free(self.spec.host, port):
+            if not port_free(self.spec.host, port):
                 raise BrokerError(f"port {port} on {self.spec.host} is already in use")
         classpath = resolve_classpath(self.cache_dir, log=self._log)
         java = shutil.which("java")
@@ -558,8 +559,10 @@ def min_heap(heap: str) -> str:
     return f"{max(kib // 1024, 64)}m"
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+def port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be bound now (checked before starting, for a one-line error)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))

@@ -173,7 +173,8 @@ def cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from .http import port_free
+    from infra.broker import port_free
+
     from .worker import run_worker, state_dir
 
     w = settings.worker

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-__all__ = ["HttpServer", "Route", "port_free"]
+__all__ = ["HttpServer", "Route"]
 
 log = logging.getLogger("wallboard.http")
 
@@ -104,16 +104,3 @@ class HttpServer:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
-
-def port_free(host: str, port: int) -> bool:
-    """Whether ``host:port`` can be bound now (checked before starting, for a one-line error)."""
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True

@@ -7,9 +7,9 @@ import socket
 import stat
 from dataclasses import replace
 
+from infra.broker import port_free
 from streams.cli import main
 from streams.config import Settings, WorkerSettings
-from streams.http import port_free
 from streams.worker import Runtime, create_app, state_dir
 
 

@@ -233,3 +233,31 @@ def test_requests_before_the_first_snapshot_get_503_not_an_error(path):
             await rt.http.stop()
 
     assert asyncio.run(scenario()) == 503
+
+
+def test_a_trickling_client_is_disconnected_although_it_keeps_sending():
+    """A byte every 0.2 s resets no read timeout here: only a complete header is progress."""
+    async def scenario() -> float:
+        rt = make(http_timeout_s=1.0)
+        await rt.start()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", rt.http.port)
+            started = time.monotonic()
+            for byte in b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
+                writer.write(bytes([byte]))
+                try:
+                    await writer.drain()
+                    if await asyncio.wait_for(reader.read(1), 0.2) == b"":
+                        break
+                except TimeoutError:
+                    continue
+                except ConnectionError:
+                    break
+            else:
+                raise AssertionError("the server never gave up on the trickling header")
+            writer.close()
+            return time.monotonic() - started
+        finally:
+            await rt.stop()
+
+    assert asyncio.run(scenario()) < 4.0
