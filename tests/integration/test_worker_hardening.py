@@ -185,8 +185,9 @@ def test_sigterm_with_the_broker_down_exits_within_ten_seconds(tmp_path):
                        log_path=log)
             health = get_json(f"{base}/api/v1/health")
             assert health["status"] == "degraded"
-            snap = get_json(f"{base}/api/v1/snapshot")
-            assert snap["feed"]["broker_reachable"] is False
+            # the snapshot (published once a second) says so too
+            snap = wait_until(lambda: (s := get_json(f"{base}/api/v1/snapshot"))["feed"][
+                "broker_reachable"] is False and s, timeout=10, what="a stale snapshot")
             assert snap["feed"]["last_record_age_s"] >= 0
             started = time.monotonic()
             proc.send_signal(signal.SIGTERM)

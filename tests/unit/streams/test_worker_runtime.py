@@ -37,6 +37,26 @@ def queued(i: int, queue: str) -> bytes:
                          "queue": queue})
 
 
+def run_async(coro):  # noqa: ANN001, ANN201
+    """``asyncio.run`` in a thread of its own: another test's library (Playwright's sync API)
+    may keep an event loop running in the main thread."""
+    result: list = []
+
+    def target() -> None:
+        try:
+            result.append((True, asyncio.run(coro)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            result.append((False, exc))
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    ok, value = result[0]
+    if not ok:
+        raise value
+    return value
+
+
 async def http_get(port: int, path: str, accept: str = "") -> tuple[int, bytes]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     extra = f"Accept: {accept}\r\n" if accept else ""
@@ -77,7 +97,7 @@ def test_snapshots_are_computed_once_per_interval_and_served_from_cache():
         finally:
             await rt.stop()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_a_client_that_sends_nothing_or_half_a_header_is_disconnected():
@@ -101,7 +121,7 @@ def test_a_client_that_sends_nothing_or_half_a_header_is_disconnected():
         finally:
             await rt.stop()
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_health_answers_quickly_while_a_slow_snapshot_renders():
@@ -133,7 +153,7 @@ def test_health_answers_quickly_while_a_slow_snapshot_renders():
         finally:
             await rt.stop()
 
-    latencies = asyncio.run(scenario())
+    latencies = run_async(scenario())
     assert len(latencies) >= 5
     assert max(latencies) < 0.2, latencies
 
@@ -160,7 +180,7 @@ def test_twenty_thousand_queues_stay_within_the_limits_and_health_stays_responsi
         finally:
             await rt.stop()
 
-    snap, metrics, health_times, health = asyncio.run(scenario())
+    snap, metrics, health_times, health = run_async(scenario())
     limit = EngineSettings().max_segments
     assert len(snap["segments"]) == limit
     assert snap["segments"]["all"]["windows"]["5m"]["offered"] == 20_000
@@ -186,7 +206,7 @@ def test_health_reports_an_unreachable_broker_and_the_feed_goes_stale():
         finally:
             await rt.stop()
 
-    health, snap, reachable = asyncio.run(scenario())
+    health, snap, reachable = run_async(scenario())
     assert reachable is False
     assert health["status"] == "degraded"
     assert health["broker"]["reachable"] is False
@@ -214,7 +234,7 @@ def test_a_reachable_broker_is_reported_as_such():
     try:
         rt = Runtime(replace(Settings(), kafka=KafkaSettings(
             bootstrap=f"127.0.0.1:{free_port()},127.0.0.1:{port}")), lambda: NOW)
-        assert asyncio.run(rt.probe_broker()) is True  # any one bootstrap server will do
+        assert run_async(rt.probe_broker()) is True  # any one bootstrap server will do
         assert rt.feed.broker_reachable is True and rt.feed.broker_error is None
     finally:
         stop.set()
@@ -232,7 +252,7 @@ def test_requests_before_the_first_snapshot_get_503_not_an_error(path):
         finally:
             await rt.http.stop()
 
-    assert asyncio.run(scenario()) == 503
+    assert run_async(scenario()) == 503
 
 
 def test_a_trickling_client_is_disconnected_although_it_keeps_sending():
@@ -260,4 +280,4 @@ def test_a_trickling_client_is_disconnected_although_it_keeps_sending():
         finally:
             await rt.stop()
 
-    assert asyncio.run(scenario()) < 4.0
+    assert run_async(scenario()) < 4.0
