@@ -261,7 +261,8 @@ def _draw(table: tuple[tuple[float, str], ...], u: float) -> str:
 
 def config_toml(timezone: str = "UTC") -> str:
     """Settings with the four attribute segments (each visit in all + queue + tier + channel)."""
-    parts = [f'[engine]\ntimezone = "{timezone}"\nwindows = ["5m", "15m", "60m"]\n']
+    parts = [f'[engine]\ntimezone = "{timezone}"\nwindows = ["5m", "15m", "60m"]\n'
+             "max_segments = 5000\n"]  # bench/snapshot.py builds 1,000 segments
     for name, attr in (("vip", "tier"), ("standard", "tier"), ("voice", "channel"),
                        ("chat", "channel")):
         parts.append(f'\n[engine.segments.{name}]\nqueues = ["*"]\n'
