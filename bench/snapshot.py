@@ -12,7 +12,9 @@ voice, chat; every visit is in all + its queue + its tier + its channel):
 Each is fed ``--minutes`` of event time (default 60, so every rolling window's minute buckets
 are populated) at ``--rate`` calls/s over its queues, plus agent states (bench/gen_events.py;
 events are parsed before the clock starts). Then, interleaved, ``--repeat`` times each:
-``engine.snapshot(newest ts)`` for both engines and ``orjson.dumps`` of each snapshot (the
+``engine.snapshot(newest ts + i s)`` for both engines (one second later each time, as the
+worker asks), a third engine with ``--waiting`` callers waiting (default 10 000), and
+``orjson.dumps`` of each snapshot (the
 baseline: the cost of merely serialising what was built). Prints best and median in ms, the
 ratios large/small and snapshot/dumps, the time per segment, and the snapshot size in bytes.
 ``--profile`` adds a cProfile of one large snapshot.
@@ -36,6 +38,7 @@ from gen_events import config_toml, iter_lines
 from schemas import parse_event
 from streams.config import EngineSettings, load_settings
 from streams.engine import Engine
+from streams.timefmt import rfc3339
 
 
 def settings_for_bench() -> EngineSettings:
@@ -61,6 +64,17 @@ def build(queues: int, minutes: float, rate: float, seed: int) -> tuple[Engine, 
     return engine, newest, len(events)
 
 
+def build_waiting(n: int) -> tuple[Engine, float]:
+    """An engine with ``n`` callers queued over the last 10 minutes and still waiting."""
+    engine = Engine(EngineSettings(max_segments=5000))
+    start = 1_795_300_000.0
+    for i in range(n):
+        engine.apply(parse_event({"v": 1, "event_id": f"w{i}", "type": "call.queued",
+                                  "ts": rfc3339(start + i * 600 / n), "call_id": f"w{i}",
+                                  "queue": f"q{i % 4}"}))
+    return engine, start + 600
+
+
 def timed(fn, *args) -> tuple[float, object]:  # noqa: ANN001
     gc.collect()
     start = time.perf_counter()
@@ -75,6 +89,8 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=60.0, help="event time fed to each")
     ap.add_argument("--rate", type=float, default=20.0, help="calls/s over all queues")
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--waiting", type=int, default=10_000,
+                    help="callers waiting in the third engine (4 queues, no agents)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", action="store_true",
                     help="also profile one large snapshot (cProfile, top 20 by tottime)")
@@ -89,13 +105,19 @@ def main() -> None:
     times: dict[str, list[float]] = {"large": [], "large_dumps": [], "small": [],
                                      "small_dumps": []}
     snaps: dict[str, dict] = {}
-    for _ in range(args.repeat):
-        for name, engine, t in (("large", large, t_large), ("small", small, t_small)):
+    waiting, t_waiting = build_waiting(args.waiting)
+    times["waiting"] = []
+    for i in range(args.repeat):
+        # one second later each time, as the worker asks (its caches see a new instant)
+        for name, engine, t in (("large", large, t_large + i), ("small", small, t_small + i)):
             ms, snap = timed(engine.snapshot, t)
             times[name].append(ms)
             ms, _ = timed(orjson.dumps, snap)
             times[f"{name}_dumps"].append(ms)
             snaps[name] = snap  # type: ignore[assignment]
+        ms, snap = timed(waiting.snapshot, t_waiting + i)
+        times["waiting"].append(ms)
+        assert snap["segments"]["all"]["now"]["waiting"] == args.waiting
 
     n_large = len(snaps["large"]["segments"])
     n_small = len(snaps["small"]["segments"])
@@ -105,7 +127,8 @@ def main() -> None:
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"\nbest / median of {args.repeat}, ms:")
     rows = (("large", f"snapshot, {n_large} segments"), ("large_dumps", "  orjson.dumps of it"),
-            ("small", f"snapshot, {n_small} segments"), ("small_dumps", "  orjson.dumps of it"))
+            ("small", f"snapshot, {n_small} segments"), ("small_dumps", "  orjson.dumps of it"),
+            ("waiting", f"snapshot, {args.waiting} waiting callers"))
     for key, label in rows:
         print(f"  {label:<28} {best[key]:9.2f} {med[key]:9.2f}")
     print(f"snapshot size: {size_large:,} bytes ({n_large} segments), {size_small:,} bytes "
@@ -119,7 +142,7 @@ def main() -> None:
 
     if args.profile:
         prof = cProfile.Profile()
-        prof.runcall(large.snapshot, t_large)
+        prof.runcall(large.snapshot, t_large + args.repeat)
         out = io.StringIO()
         pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
         print(f"\ncProfile of one {n_large}-segment snapshot, top 20 by tottime:")

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import math
 from collections import Counter, deque
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
-from operator import add as _add
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,7 @@ WINDOW_KEYS = ("offered", "answered", "answered_in_sl", "abandoned", "short_aban
                "wait_p50_s", "wait_p90_s", "aht_s", "abandon_rate")
 MINUTE_MS = 60_000
 MAINTAIN_EVERY_MS = 60_000
+CLEAN = 2**62  # a cell whose prefix sums are all valid
 
 # Record kinds (one record = one counted item of one cell at its attribution time).
 OFFERED, ANSWERED, ANSWERED_IN_SL, ABANDONED, SHORT_ABANDONED, DEQUEUED, HANDLED, SL_MET, \
@@ -107,61 +108,90 @@ def wait_bin_floor_s(b: int) -> float:
     return round(_LINEAR_BINS * _GROWTH ** (b - _LINEAR_BINS), 3)
 
 
+# Aggregates are two Python ints: ``c`` packs the eleven counters and sums in 64-bit lanes,
+# ``h`` the wait histogram in 32-bit lanes (one per bin). Adding two aggregates is then two
+# integer additions, and a record's contribution is a precomputed pair of ints. Every lane
+# stays non-negative (a retraction removes what was added), so the lanes never borrow.
+_C_LANE = 64
+_C_MASK = (1 << _C_LANE) - 1
+_H_LANE = 32
+_KIND_C = tuple(sum(1 << (_C_LANE * slot) for slot in slots) for slots in _KIND_SLOTS)
+_WAIT_SHIFT = _C_LANE * C_WAIT_MS
+_HANDLE_SHIFT = _C_LANE * C_HANDLE_MS
+MISSED_UNIT = 1 << (_C_LANE * C_MISSED)
+
+
+def record_delta(kind: int, value: int) -> tuple[int, int]:
+    """What one record ``(kind, value)`` adds to an aggregate's ``(c, h)``."""
+    if kind == ANSWERED or kind == ANSWERED_IN_SL:  # noqa: SIM109 - hot path, no tuple
+        return _KIND_C[kind] + (value << _WAIT_SHIFT), 1 << (_H_LANE * wait_bin(value))
+    if kind == HANDLED:
+        return _KIND_C[kind] + (value << _HANDLE_SHIFT), 0
+    return _KIND_C[kind], 0
+
+
 class Agg:
-    """Counters, sums and the wait histogram of a set of records."""
+    """Counters, sums and the wait histogram of a set of records (two packed ints)."""
 
-    __slots__ = ("c", "hist")
+    __slots__ = ("c", "h")
 
-    def __init__(self) -> None:
-        self.c = [0] * 11
-        self.hist: dict[int, int] = {}
+    def __init__(self, c: int = 0, h: int = 0) -> None:
+        self.c = c
+        self.h = h
 
     def add(self, kind: int, value: int, sign: int = 1) -> None:
-        c = self.c
-        for slot in _KIND_SLOTS[kind]:
-            c[slot] += sign
-        if kind == ANSWERED or kind == ANSWERED_IN_SL:  # noqa: SIM109 - hot path, no tuple
-            c[C_WAIT_MS] += sign * value
-            b = wait_bin(value)
-            n = self.hist.get(b, 0) + sign
-            if n:
-                self.hist[b] = n
-            else:
-                del self.hist[b]
-        elif kind == HANDLED:
-            c[C_HANDLE_MS] += sign * value
+        dc, dh = record_delta(kind, value)
+        if sign > 0:
+            self.c += dc
+            self.h += dh
+        else:
+            self.c -= dc
+            self.h -= dh
 
     def merge(self, other: Agg) -> None:
-        o = other.c
-        if not any(o):
-            return  # most cells of a large configuration are empty in a short window
-        self.c = list(map(_add, self.c, o))
-        h = self.hist
-        for b, n in other.hist.items():
-            h[b] = h.get(b, 0) + n
+        self.c += other.c
+        self.h += other.h
+
+    def counts(self) -> list[int]:
+        """The eleven counters and sums, in slot order (``C_OFFERED`` ... ``C_HANDLE_MS``)."""
+        c = self.c
+        return [(c >> (_C_LANE * i)) & _C_MASK for i in range(11)]
+
+    def count(self, slot: int) -> int:
+        return (self.c >> (_C_LANE * slot)) & _C_MASK
+
+    def bins(self) -> dict[int, int]:
+        """The histogram as ``{bin: count}`` (non-zero bins)."""
+        h = self.h
+        if not h:
+            return {}
+        lanes = memoryview(h.to_bytes((h.bit_length() + 31) // 32 * 4, "little")).cast("I")
+        return {b: n for b, n in enumerate(lanes) if n}
+
+    def percentiles_s(self, answered: int, ps: tuple[float, ...]) -> list[float | None]:
+        """Nearest-rank percentiles of the waits (bin lower edges); ``answered`` = count."""
+        if answered <= 0:
+            return [None] * len(ps)
+        h = self.h
+        lanes = memoryview(h.to_bytes((h.bit_length() + 31) // 32 * 4, "little")).cast("I")
+        cum = list(itertools.accumulate(lanes))
+        out: list[float | None] = []
+        for p in ps:
+            rank = max(1, math.ceil(p * answered - 1e-9))
+            out.append(wait_bin_floor_s(min(bisect.bisect_left(cum, rank), len(cum) - 1)))
+        return out
 
     def percentile_s(self, p: float) -> float | None:
-        """Nearest-rank percentile of the waits (bin lower edge)."""
-        n = self.c[C_ANSWERED]
-        if n <= 0:
-            return None
-        rank = max(1, math.ceil(p * n - 1e-9))
-        seen = 0
-        for b in sorted(self.hist):
-            seen += self.hist[b]
-            if seen >= rank:
-                return wait_bin_floor_s(b)
-        return wait_bin_floor_s(max(self.hist))  # pragma: no cover - counts always agree
+        return self.percentiles_s(self.count(C_ANSWERED), (p,))[0]
 
     def to_list(self) -> list:
-        return [self.c, sorted(self.hist.items())]
+        return [self.counts(), sorted(self.bins().items())]
 
     @classmethod
     def from_list(cls, data: list) -> Agg:
-        agg = cls()
-        agg.c = [int(x) for x in data[0]]
-        agg.hist = {int(b): int(n) for b, n in data[1]}
-        return agg
+        c = sum(int(x) << (_C_LANE * i) for i, x in enumerate(data[0]))
+        h = sum(int(n) << (_H_LANE * int(b)) for b, n in data[1])
+        return cls(c, h)
 
 
 class _Bucket:
@@ -175,17 +205,20 @@ class _Bucket:
 
     def aggregate(self) -> Agg:
         if self.agg is None:
-            agg = Agg()
+            c = h = 0
             for _, kind, value in self.raw:
-                agg.add(kind, value)
-            self.agg = agg
+                dc, dh = record_delta(kind, value)
+                c += dc
+                h += dh
+            self.agg = Agg(c, h)
         return self.agg
 
 
 class _Cell:
     """Segments that share the records of a visit (same membership, same settings)."""
 
-    __slots__ = ("day_base", "minutes", "policy", "segments", "short_ms", "t_ms")
+    __slots__ = ("base_c", "base_h", "cum_c", "cum_h", "day_base", "dirty", "keys", "minutes",
+                 "policy", "segments", "short_ms", "t_ms")
 
     def __init__(self, segments: tuple[str, ...], policy: SegmentPolicy) -> None:
         self.segments = segments
@@ -194,6 +227,16 @@ class _Cell:
         self.short_ms = round(policy.short_abandon_s * 1000)
         self.minutes: dict[int, _Bucket] = {}
         self.day_base: dict[int, Agg] = {}
+        # Prefix sums over the retained minutes, for windows in O(log minutes): ``keys`` are
+        # the minutes in order, ``cum_*[i]`` the sum of every minute up to ``keys[i]``
+        # (folded minutes included, as ``base_*``); valid below the first minute changed
+        # since (``dirty``, CLEAN when none).
+        self.keys: list[int] = []
+        self.cum_c: list[int] = []
+        self.cum_h: list[int] = []
+        self.base_c = 0
+        self.base_h = 0
+        self.dirty = CLEAN
 
 
 class _Visit:
@@ -304,6 +347,15 @@ class Engine:
         self._seen_cutoff = -(2**62)  # event ids older than this may have been forgotten
         self._maintenances = 0
         self.outcomes: Counter[str] = Counter()
+        # Calls that may have a visit waiting as of a supported instant (the "now" block
+        # walks these only); pruned by _now once every visit closed before that horizon.
+        self._live: dict[str, _Call] = {}
+        # Agents by their latest entry, as (state, queues) -> count: the "now" block of any
+        # instant at or after every agent event reads this instead of every history.
+        self._agent_groups: Counter[tuple[str, tuple[str, ...]]] = Counter()
+        self._agent_latest = -(2**62)
+        self._fig_cache: dict[tuple[int, int], dict] = {}
+        self._forecast_cache: dict[tuple, dict] = {}
 
     # -- input -----------------------------------------------------------------------------
     def apply(self, ev: Event) -> str:
@@ -350,9 +402,14 @@ class Engine:
             self._own_segment(queue)
         entry = (ms, ev.event_id, ev.state, queues)
         if not history or entry > history[-1]:
+            if history:
+                self._agent_groups[history[-1][2:]] -= 1
             history.append(entry)  # type: ignore[arg-type]
+            self._agent_groups[entry[2:]] += 1  # type: ignore[index]
         else:
             bisect.insort(history, entry)  # type: ignore[arg-type]
+        if ms > self._agent_latest:
+            self._agent_latest = ms
         return "applied"
 
     def _apply_call(self, ev: Event, ms: int) -> str:
@@ -417,6 +474,7 @@ class Engine:
                     return "already_waiting"
             cells = self._cells_for(queue, call.attrs)  # type: ignore[arg-type]
             call.visits.append(_Visit(queue, ms, cells))  # type: ignore[arg-type]
+            self._live[ev.call_id] = call  # type: ignore[index]
             for cell in cells:
                 self._contribute(call, cell, ms, OFFERED, 0, emit)
             return "applied"
@@ -501,9 +559,11 @@ class Engine:
             if minute >= self._floor_minute:  # the common case of _record, inlined
                 bucket = cell.minutes.get(minute)
                 if bucket is None:
-                    bucket = cell.minutes[minute] = _Bucket()
+                    bucket = _new_bucket(cell, minute)
                 bucket.raw.append((ms, kind, value))
                 bucket.agg = None
+                if minute < cell.dirty:
+                    cell.dirty = minute
             else:
                 self._record(cell, ms, kind, value, 1)
 
@@ -512,12 +572,14 @@ class Engine:
         if minute >= self._floor_minute:
             bucket = cell.minutes.get(minute)
             if bucket is None:
-                bucket = cell.minutes[minute] = _Bucket()
+                bucket = _new_bucket(cell, minute)
             if sign > 0:
                 bucket.raw.append((ms, kind, value))
             else:
                 bucket.raw.remove((ms, kind, value))
             bucket.agg = None
+            if minute < cell.dirty:
+                cell.dirty = minute
             return
         # Older than every rolling window: it still counts in its day (``today``).
         day = self._days.start_of(ms)
@@ -631,6 +693,7 @@ class Engine:
                     break
             else:
                 del calls[call_id]
+                self._live.pop(call_id, None)
                 held = call.classes.count("held")
                 if held:
                     outcomes["held"] -= held
@@ -650,13 +713,19 @@ class Engine:
             self._floor_minute = floor
             oldest_day = self._days.start_of(cutoff) - 2 * 86_400_000
             for cell in self._cells.values():
-                for minute in [m for m in cell.minutes if m < floor]:
-                    bucket = cell.minutes.pop(minute)
-                    day = self._days.start_of(minute * MINUTE_MS)
-                    base = cell.day_base.get(day)
-                    if base is None:
-                        base = cell.day_base[day] = Agg()
-                    base.merge(bucket.aggregate())
+                keys = cell.keys
+                gone = bisect.bisect_left(keys, floor)
+                if gone:
+                    _refresh(cell)
+                    cell.base_c, cell.base_h = cell.cum_c[gone - 1], cell.cum_h[gone - 1]
+                    for minute in keys[:gone]:
+                        bucket = cell.minutes.pop(minute)
+                        day = self._days.start_of(minute * MINUTE_MS)
+                        base = cell.day_base.get(day)
+                        if base is None:
+                            base = cell.day_base[day] = Agg()
+                        base.merge(bucket.aggregate())
+                    del keys[:gone], cell.cum_c[:gone], cell.cum_h[:gone]
                 for day in [d for d in cell.day_base if d < oldest_day]:
                     del cell.day_base[day]
         self._maintenances += 1
@@ -673,10 +742,11 @@ class Engine:
         t = _ms(as_of)
         day_start = self._days.start_of(t)
         lengths = sorted({length for _, length in self._window_ms} | {900_000, 3_600_000})
+        keys = [*lengths, TODAY]
+        bounds = {length: t - length for length in lengths}
+        bounds[TODAY] = day_start - 1
         cell_aggs: dict[_Cell, dict] = {}
         for cell in self._cells.values():
-            bounds = {length: t - length for length in lengths}
-            bounds[TODAY] = day_start - 1
             per = self._nested(cell, t, bounds)
             base = cell.day_base.get(day_start)
             if base is not None:
@@ -684,22 +754,32 @@ class Engine:
             cell_aggs[cell] = per
         now = self._now(t, day_start, lengths, cell_aggs)
         agents = self._agents_now(t)
+        # per cell, its aggregates as two rows of ints in the order of ``keys``
+        rows = {cell: ([per[k].c for k in keys], [per[k].h for k in keys])
+                for cell, per in cell_aggs.items()}
+        empty = ([0] * len(keys), [0] * len(keys))
         segments = {}
         for name in self.segment_names():
             policy = self.settings.policy_for(name)
-            merged = {length: Agg() for length in [*lengths, TODAY]}
-            for cell in self._seg_cells.get(name, ()):
-                for length, agg in cell_aggs[cell].items():
-                    merged[length].merge(agg)
+            cells = self._seg_cells.get(name, ())
+            if len(cells) == 1:
+                cs, hs = rows[cells[0]]
+            elif cells:  # column sums, in C: zip transposes, sum adds
+                cs = [sum(col) for col in zip(*[rows[cell][0] for cell in cells], strict=True)]
+                hs = [sum(col) for col in zip(*[rows[cell][1] for cell in cells], strict=True)]
+            else:
+                cs, hs = empty
+            merged = {k: Agg(c, h) for k, c, h in zip(keys, cs, hs, strict=True)}
             waiting = now.get(name)
-            windows = {wname: _figures(merged[length]) for wname, length in self._window_ms}
-            windows[TODAY] = _figures(merged[TODAY])
+            figures = self._figures_cached
+            windows = {wname: figures(merged[length]) for wname, length in self._window_ms}
+            windows[TODAY] = figures(merged[TODAY])
             counts = agents.get(name) or dict.fromkeys((*AGENT_STATES, "staffed"), 0)
-            handled60 = merged[3_600_000].c
+            hour = merged[3_600_000]
+            handled60, handle60_ms = hour.count(C_HANDLED), hour.count(C_HANDLE_MS)
             # aht_s(60m), else default_aht_s (also when every handle took 0 s: Erlang C
             # needs a positive handle time)
-            aht = (handled60[C_HANDLE_MS] / handled60[C_HANDLED] / 1000
-                   if handled60[C_HANDLED] and handled60[C_HANDLE_MS] > 0
+            aht = (handle60_ms / handled60 / 1000 if handled60 and handle60_ms > 0
                    else policy.default_aht_s)
             segments[name] = {
                 "now": {
@@ -709,108 +789,167 @@ class Engine:
                     "agents": counts,
                 },
                 "windows": windows,
-                "forecast": erlang.forecast(merged[900_000].c[C_OFFERED], aht, counts["staffed"],
-                                            policy.sl_threshold_s, policy.sl_target),
+                "forecast": self._forecast_cached(merged[900_000].count(C_OFFERED), aht,
+                                                  counts["staffed"], policy.sl_threshold_s,
+                                                  policy.sl_target),
             }
         return {"as_of": format_as_of(t / 1000), "segments": segments}
+
+    def _figures_cached(self, agg: Agg) -> dict:
+        """``_figures`` of an aggregate, computed once per distinct aggregate: a snapshot
+        pays for the segments whose figures changed (a copy, so callers may edit it)."""
+        key = (agg.c, agg.h)
+        figures = self._fig_cache.get(key)
+        if figures is None:
+            if len(self._fig_cache) >= _CACHE_MAX:
+                self._fig_cache.clear()
+            figures = self._fig_cache[key] = _figures(agg)
+        return dict(figures)
+
+    def _forecast_cached(self, offered: int, aht: float, staffed: int, t_s: float,
+                         target: float) -> dict:
+        key = (offered, aht, staffed, t_s, target)
+        forecast = self._forecast_cache.get(key)
+        if forecast is None:
+            if len(self._forecast_cache) >= _CACHE_MAX:
+                self._forecast_cache.clear()
+            forecast = self._forecast_cache[key] = erlang.forecast(offered, aht, staffed,
+                                                                    t_s, target)
+        return dict(forecast)
 
     def _nested(self, cell: _Cell, t: int, bounds: dict[Any, int]) -> dict[Any, Agg]:
         """For each ``key: lo``, the records with ``lo < ms <= t`` among the retained minutes.
 
-        The ranges share their right end, so one backward pass over the minutes serves them
-        all: whole minutes from their cached aggregates, the edge minutes record by record.
+        Whole minutes come from the cell's prefix sums (two look-ups per range); the two edge
+        minutes are filtered record by record.
         """
-        minutes = cell.minutes
+        _refresh(cell)
+        minutes, keys, cum_c, cum_h = cell.minutes, cell.keys, cell.cum_c, cell.cum_h
         last = t // MINUTE_MS
-        head = Agg()  # minute `last`, up to t
+        head_c = head_h = 0  # minute `last`, up to t
         bucket = minutes.get(last)
         if bucket is not None:
             for ms, kind, value in bucket.raw:
                 if ms <= t:
-                    head.add(kind, value)
-        run = Agg()   # whole minutes below `last`, down to `m + 1`
-        m = last - 1
-        floor = self._floor_minute
+                    dc, dh = record_delta(kind, value)
+                    head_c += dc
+                    head_h += dh
+        j = bisect.bisect_right(keys, last - 1) - 1
+        upto_c, upto_h = (cum_c[j], cum_h[j]) if j >= 0 else (cell.base_c, cell.base_h)
         out: dict[Any, Agg] = {}
-        for key, lo in sorted(bounds.items(), key=lambda item: -item[1]):
+        for key, lo in bounds.items():
             first = lo // MINUTE_MS
-            agg = Agg()
             if first == last:
+                c = h = 0
                 if bucket is not None:
                     for ms, kind, value in bucket.raw:
                         if lo < ms <= t:
-                            agg.add(kind, value)
-                out[key] = agg
+                            dc, dh = record_delta(kind, value)
+                            c += dc
+                            h += dh
+                out[key] = Agg(c, h)
                 continue
-            while m > first and m >= floor:
-                whole = minutes.get(m)
-                if whole is not None:
-                    if len(whole.raw) <= 4:  # a sparse minute: its records beat a merge
-                        for _, kind, value in whole.raw:
-                            run.add(kind, value)
-                    else:
-                        run.merge(whole.aggregate())
-                m -= 1
-            agg.merge(head)
-            agg.merge(run)
+            i = bisect.bisect_right(keys, first) - 1
+            if i >= 0:
+                c, h = upto_c - cum_c[i] + head_c, upto_h - cum_h[i] + head_h
+            else:
+                c, h = upto_c - cell.base_c + head_c, upto_h - cell.base_h + head_h
             edge = minutes.get(first)
             if edge is not None:
                 for ms, kind, value in edge.raw:
                     if ms > lo:
-                        agg.add(kind, value)
-            out[key] = agg
+                        dc, dh = record_delta(kind, value)
+                        c += dc
+                        h += dh
+            out[key] = Agg(c, h)
         return out
 
     def _now(self, t: int, day_start: int, lengths: list[int],
              cell_aggs: dict[_Cell, dict]) -> dict[str, list]:
         """Waiting callers per segment ``[count, min q, over T]``; adds the misses of callers
-        still waiting past ``T`` (at ``q + T``) to the cells' window aggregates."""
+        still waiting past ``T`` (at ``q + T``) to the cells' window aggregates.
+
+        Walks the calls that may still have a visit open as of a supported instant (``_live``,
+        pruned here), accumulating per cell, then per segment."""
         limit = self._max_visit_ms
-        per_segment: dict[str, list] = {}
-        for call in self._calls.values():
+        earliest = self._newest - self._lateness_ms - self._future_ms  # supported as_of
+        calls, live = self._calls, self._live
+        per_cell: dict[_Cell, list] = {}
+        gone = []
+        for call_id, call in live.items():
+            if calls.get(call_id) is not call:
+                gone.append(call_id)
+                continue
+            closed = True  # every visit closed before any instant still asked for
             for v in call.visits:
-                if v.q > t:
+                o = v.o
+                if o is None or o >= earliest:
+                    closed = False
+                q = v.q
+                if q > t:
                     continue
                 if v.outcome is None:  # no outcome known yet: a miss once the wait reaches T
                     for cell in v.cells:
-                        miss = v.q + cell.t_ms
+                        miss = q + cell.t_ms
                         if miss <= t and cell.t_ms < limit:
                             aggs = cell_aggs[cell]
                             for length in lengths:
                                 if miss > t - length:
-                                    aggs[length].c[C_MISSED] += 1
+                                    aggs[length].c += MISSED_UNIT
                             if miss >= day_start:
-                                aggs[TODAY].c[C_MISSED] += 1
-                if (v.o is not None and v.o <= t) or t - v.q > limit:
+                                aggs[TODAY].c += MISSED_UNIT
+                elif o <= t:  # type: ignore[operator]
+                    continue
+                if t - q > limit:
                     continue
                 for cell in v.cells:
-                    over = t - v.q > cell.t_ms
-                    for name in cell.segments:
-                        entry = per_segment.get(name)
-                        if entry is None:
-                            per_segment[name] = [1, v.q, int(over)]
-                        else:
-                            entry[0] += 1
-                            entry[1] = min(entry[1], v.q)
-                            entry[2] += over
+                    entry = per_cell.get(cell)
+                    if entry is None:
+                        per_cell[cell] = [1, q, int(t - q > cell.t_ms)]
+                    else:
+                        entry[0] += 1
+                        if q < entry[1]:
+                            entry[1] = q
+                        if t - q > cell.t_ms:
+                            entry[2] += 1
+            if closed:
+                gone.append(call_id)
+        for call_id in gone:
+            del live[call_id]
+        per_segment: dict[str, list] = {}
+        for cell, (n, first_q, over) in per_cell.items():
+            for name in cell.segments:
+                entry = per_segment.get(name)
+                if entry is None:
+                    per_segment[name] = [n, first_q, over]
+                else:
+                    entry[0] += n
+                    entry[1] = min(entry[1], first_q)
+                    entry[2] += over
         return per_segment
 
     def _agents_now(self, t: int) -> dict[str, dict[str, int]]:
+        if t >= self._agent_latest:  # every agent's latest entry applies: count the groups
+            states: Iterable[tuple[tuple[str, tuple[str, ...]], int]] = [
+                (group, n) for group, n in self._agent_groups.items() if n]
+        else:
+            per: Counter[tuple[str, tuple[str, ...]]] = Counter()
+            for history in self._agents.values():
+                i = bisect.bisect_right(history, (t, "\U0010ffff")) - 1
+                if i >= 0:
+                    per[history[i][2:]] += 1  # type: ignore[index]
+            states = per.items()
         out: dict[str, dict[str, int]] = {}
-        for history in self._agents.values():
-            i = bisect.bisect_right(history, (t, "\U0010ffff")) - 1
-            if i < 0:
-                continue
-            _, _, state, queues = history[i]
+        for (state, queues), n in states:
             if state not in AGENT_STATES:
                 continue
             for name in self._agent_segments(queues):
                 counts = out.get(name)
                 if counts is None:
                     counts = out[name] = dict.fromkeys((*AGENT_STATES, "staffed"), 0)
-                counts[state] += 1
+                counts[state] += n
                 if state != "not_ready":
-                    counts["staffed"] += 1
+                    counts["staffed"] += n
         return out
 
     # -- save / restore ------------------------------------------------------------------------
@@ -872,12 +1011,17 @@ class Engine:
             policy = engine.settings.policy_for(segments[0])
             cell = engine._cell(segments, policy)
             for m, raw in item["minutes"]:
-                bucket = cell.minutes[m] = _Bucket()
+                bucket = _new_bucket(cell, m)
                 bucket.raw = [tuple(r) for r in raw]  # type: ignore[misc]
             for d, agg in item["days"]:
                 cell.day_base[d] = Agg.from_list(agg)
         for aid, history in state["agents"].items():
-            engine._agents[aid] = [(ms, eid, st, tuple(qs)) for ms, eid, st, qs in history]
+            entries = engine._agents[aid] = [(ms, eid, st, tuple(qs))
+                                             for ms, eid, st, qs in history]
+            if entries:
+                engine._agent_groups[entries[-1][2:]] += 1
+                engine._agent_latest = max(engine._agent_latest,
+                                           max(e[0] for e in entries))
         finals: list[tuple[int, str]] = []
         expiries: list[tuple[int, str]] = []
         for cid, raws in state["calls"].items():
@@ -908,18 +1052,50 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den > 0 else None
 
 
+def _new_bucket(cell: _Cell, minute: int) -> _Bucket:
+    """A bucket for a minute the cell did not have; keeps ``keys`` in order."""
+    bucket = cell.minutes[minute] = _Bucket()
+    keys = cell.keys
+    if not keys or minute > keys[-1]:
+        keys.append(minute)
+    else:
+        bisect.insort(keys, minute)
+    if minute < cell.dirty:
+        cell.dirty = minute
+    return bucket
+
+
+def _refresh(cell: _Cell) -> None:
+    """Recompute the cell's prefix sums from its first changed minute on."""
+    dirty = cell.dirty
+    if dirty == CLEAN:
+        return
+    keys, cum_c, cum_h, minutes = cell.keys, cell.cum_c, cell.cum_h, cell.minutes
+    i = bisect.bisect_left(keys, dirty)
+    c, h = (cum_c[i - 1], cum_h[i - 1]) if i else (cell.base_c, cell.base_h)
+    del cum_c[i:], cum_h[i:]
+    for m in keys[i:]:
+        agg = minutes[m].aggregate()
+        c += agg.c
+        h += agg.h
+        cum_c.append(c)
+        cum_h.append(h)
+    cell.dirty = CLEAN
+
+
 def _figures(agg: Agg) -> dict:
-    c = agg.c
+    c = agg.counts()
     answered, handled = c[C_ANSWERED], c[C_HANDLED]
     abandoned_long = c[C_ABANDONED] - c[C_SHORT]
+    p50, p90 = agg.percentiles_s(answered, (0.5, 0.9))
     return {
         "offered": c[C_OFFERED], "answered": answered, "answered_in_sl": c[C_IN_SL],
         "abandoned": c[C_ABANDONED], "short_abandoned": c[C_SHORT], "dequeued": c[C_DEQUEUED],
         "handled": handled, "sl_met": c[C_MET], "sl_missed": c[C_MISSED],
         "service_level": _rate(c[C_MET], c[C_MET] + c[C_MISSED]),
         "asa_s": round(c[C_WAIT_MS] / answered / 1000, 3) if answered else None,
-        "wait_p50_s": agg.percentile_s(0.5),
-        "wait_p90_s": agg.percentile_s(0.9),
+        "wait_p50_s": p50,
+        "wait_p90_s": p90,
         "aht_s": round(c[C_HANDLE_MS] / handled / 1000, 3) if handled else None,
         "abandon_rate": _rate(abandoned_long, answered + abandoned_long),
     }
