@@ -56,6 +56,9 @@ OTHER = OTHER_SEGMENT
 # Lookup caches keyed by what events bring (queue and attribute values, agents' queue lists)
 # are emptied when they reach this size: a stream of distinct names costs bounded memory.
 _CACHE_MAX = 65_536
+# Figures cached per distinct aggregate: enough for every window of 3,000 segments (about
+# 30 MB at most; a snapshot past that recomputes what it does not find).
+_FIG_CACHE_MAX = 16_384
 STATE_VERSION = 1
 AGENT_STATES = ("available", "on_call", "acw", "not_ready")
 WINDOW_KEYS = ("offered", "answered", "answered_in_sl", "abandoned", "short_abandoned",
@@ -801,7 +804,7 @@ class Engine:
         key = (agg.c, agg.h)
         figures = self._fig_cache.get(key)
         if figures is None:
-            if len(self._fig_cache) >= _CACHE_MAX:
+            if len(self._fig_cache) >= _FIG_CACHE_MAX:
                 self._fig_cache.clear()
             figures = self._fig_cache[key] = _figures(agg)
         return dict(figures)
