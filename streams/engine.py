@@ -17,9 +17,10 @@ How it is built (details in ``docs/metrics-engine.md``):
   of a visit that share the same per-segment settings share one *cell*, and each record
   (offered, answered with its wait, a service-level event, ...) is stored once per cell, in
   minute buckets of raw records (kept for the longest window plus the lateness/future margin)
-  whose aggregates are cached; older minutes fold into per-day totals for ``today``.
-  A window ``(t - L, t]`` sums whole minutes from the cache and filters the two edge minutes
-  record by record, so its boundaries are exact to the millisecond.
+  whose aggregates (two packed ints) are cached; older minutes fold into per-day totals for
+  ``today``. Each cell keeps prefix sums over its minutes, so a window ``(t - L, t]`` takes
+  its whole minutes in two look-ups and filters the two edge minutes record by record: its
+  boundaries are exact to the millisecond and a snapshot costs O(cells x windows).
 * **Service-level events** are records at their event time; a caller still waiting past
   ``T`` is a miss at ``q + T`` computed at snapshot time.
 
