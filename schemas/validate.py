@@ -75,7 +75,8 @@ from schemas._core import (
     TS_RANGE_TEXT,
     Event,
     InvalidEvent,
-    _EventBuilder,
+    _EventBuilder,  # noqa: F401 - re-exported for the tests
+    _make,
     _message_size,
     _minute_cache,  # noqa: F401
     _parse_ts,
@@ -126,9 +127,9 @@ _DequeueReason = Literal[DEQUEUE_REASONS]  # type: ignore[valid-type]
 # contract: null is no substitute for an absent field). Fields of other types are not
 # declared, so they are never copied.
 #
-# Every Struct has a method ``_event(ts, raw)`` building the Event: a bare _EventBuilder
-# (Event's slot layout, see schemas._core) gets its 16 slots stored and becomes an Event by
-# __class__ assignment, about 3x cheaper than Event(...) (the frozen dataclass __init__).
+# Every Struct has a method ``_event(ts, raw)`` building the Event through schemas._core's
+# ``_make`` (positional arguments in Event's field order), the same fast constructor the
+# hand-written validator uses.
 
 
 class _Base(Struct, tag_field="type", gc=False):
@@ -147,73 +148,21 @@ class CallQueued(_Call, tag="call.queued"):
     priority: _Priority = None  # type: ignore[assignment]
 
     def _event(self, ts: float, raw: Any) -> Event:
-        e = _new(_EventBuilder)
-        e.v = 1
-        e.event_id = self.event_id
-        e.type = "call.queued"
-        e.ts = ts
-        e.call_id = self.call_id
-        e.queue = self.queue
-        e.agent_id = None
-        e.attrs = self.attrs
-        e.priority = self.priority
-        e.reason = None
-        e.to_queue = None
-        e.hold_s = None
-        e.acw = True
-        e.state = None
-        e.queues = None
-        e.raw = raw
-        e.__class__ = Event
-        return e  # type: ignore[return-value]
+        return _make(1, self.event_id, "call.queued", ts, raw, self.call_id, self.queue, None,
+                     self.attrs, self.priority)
 
 
 class CallAnswered(_Call, tag="call.answered"):
     agent_id: _Id
 
     def _event(self, ts: float, raw: Any) -> Event:
-        e = _new(_EventBuilder)
-        e.v = 1
-        e.event_id = self.event_id
-        e.type = "call.answered"
-        e.ts = ts
-        e.call_id = self.call_id
-        e.queue = self.queue
-        e.agent_id = self.agent_id
-        e.attrs = None
-        e.priority = None
-        e.reason = None
-        e.to_queue = None
-        e.hold_s = None
-        e.acw = True
-        e.state = None
-        e.queues = None
-        e.raw = raw
-        e.__class__ = Event
-        return e  # type: ignore[return-value]
+        return _make(1, self.event_id, "call.answered", ts, raw, self.call_id, self.queue,
+                     self.agent_id)
 
 
 class CallAbandoned(_Call, tag="call.abandoned"):
     def _event(self, ts: float, raw: Any) -> Event:
-        e = _new(_EventBuilder)
-        e.v = 1
-        e.event_id = self.event_id
-        e.type = "call.abandoned"
-        e.ts = ts
-        e.call_id = self.call_id
-        e.queue = self.queue
-        e.agent_id = None
-        e.attrs = None
-        e.priority = None
-        e.reason = None
-        e.to_queue = None
-        e.hold_s = None
-        e.acw = True
-        e.state = None
-        e.queues = None
-        e.raw = raw
-        e.__class__ = Event
-        return e  # type: ignore[return-value]
+        return _make(1, self.event_id, "call.abandoned", ts, raw, self.call_id, self.queue)
 
 
 class CallDequeued(_Call, tag="call.dequeued"):
@@ -221,25 +170,8 @@ class CallDequeued(_Call, tag="call.dequeued"):
     to_queue: _Id = None  # type: ignore[assignment]
 
     def _event(self, ts: float, raw: Any) -> Event:
-        e = _new(_EventBuilder)
-        e.v = 1
-        e.event_id = self.event_id
-        e.type = "call.dequeued"
-        e.ts = ts
-        e.call_id = self.call_id
-        e.queue = self.queue
-        e.agent_id = None
-        e.attrs = None
-        e.priority = None
-        e.reason = self.reason
-        e.to_queue = self.to_queue
-        e.hold_s = None
-        e.acw = True
-        e.state = None
-        e.queues = None
-        e.raw = raw
-        e.__class__ = Event
-        return e  # type: ignore[return-value]
+        return _make(1, self.event_id, "call.dequeued", ts, raw, self.call_id, self.queue, None,
+                     None, None, self.reason, self.to_queue)
 
 
 class CallEnded(_Call, tag="call.ended"):
@@ -248,50 +180,16 @@ class CallEnded(_Call, tag="call.ended"):
     acw: bool = True
 
     def _event(self, ts: float, raw: Any) -> Event:
-        e = _new(_EventBuilder)
-        e.v = 1
-        e.event_id = self.event_id
-        e.type = "call.ended"
-        e.ts = ts
-        e.call_id = self.call_id
-        e.queue = self.queue
-        e.agent_id = self.agent_id
-        e.attrs = None
-        e.priority = None
-        e.reason = None
-        e.to_queue = None
-        e.hold_s = self.hold_s
-        e.acw = self.acw
-        e.state = None
-        e.queues = None
-        e.raw = raw
-        e.__class__ = Event
-        return e  # type: ignore[return-value]
+        return _make(1, self.event_id, "call.ended", ts, raw, self.call_id, self.queue,
+                     self.agent_id, None, None, None, None, self.hold_s, self.acw)
 
 
 class CallWrapupEnded(_Call, tag="call.wrapup_ended"):
     agent_id: _Id
 
     def _event(self, ts: float, raw: Any) -> Event:
-        e = _new(_EventBuilder)
-        e.v = 1
-        e.event_id = self.event_id
-        e.type = "call.wrapup_ended"
-        e.ts = ts
-        e.call_id = self.call_id
-        e.queue = self.queue
-        e.agent_id = self.agent_id
-        e.attrs = None
-        e.priority = None
-        e.reason = None
-        e.to_queue = None
-        e.hold_s = None
-        e.acw = True
-        e.state = None
-        e.queues = None
-        e.raw = raw
-        e.__class__ = Event
-        return e  # type: ignore[return-value]
+        return _make(1, self.event_id, "call.wrapup_ended", ts, raw, self.call_id,
+                     self.queue, self.agent_id)
 
 
 class AgentState(_Base, tag="agent.state"):
@@ -301,25 +199,8 @@ class AgentState(_Base, tag="agent.state"):
     reason: _Text = None  # type: ignore[assignment]
 
     def _event(self, ts: float, raw: Any) -> Event:
-        e = _new(_EventBuilder)
-        e.v = 1
-        e.event_id = self.event_id
-        e.type = "agent.state"
-        e.ts = ts
-        e.call_id = None
-        e.queue = None
-        e.agent_id = self.agent_id
-        e.attrs = None
-        e.priority = None
-        e.reason = self.reason
-        e.to_queue = None
-        e.hold_s = None
-        e.acw = True
-        e.state = self.state
-        e.queues = self.queues
-        e.raw = raw
-        e.__class__ = Event
-        return e  # type: ignore[return-value]
+        return _make(1, self.event_id, "agent.state", ts, raw, None, None, self.agent_id,
+                     None, None, self.reason, None, None, True, self.state, self.queues)
 
 
 #: The event types in contract order (``EVENT_TYPES``); unknown fields are ignored.
@@ -347,7 +228,6 @@ StrictEventStruct = Union[STRICT_STRUCTS]  # type: ignore[valid-type]  # noqa: U
 
 _decode = msgspec.json.Decoder(StrictEventStruct).decode
 _convert = msgspec.convert
-_new = object.__new__
 _second_get = _second_cache.get
 _z_tail_get = _Z_TAILS.get
 _loads = orjson.loads
