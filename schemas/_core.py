@@ -251,6 +251,14 @@ def _too_large(size: int) -> InvalidEvent:
     return InvalidEvent("$", f"message is {size} bytes, larger than {MAX_MESSAGE_BYTES}")
 
 
+def _too_far_ahead(ts: float, now: float, max_future_s: float) -> InvalidEvent:
+    return InvalidEvent(
+        "ts",
+        f"timestamp is {ts - now:.3f} s ahead of the processor clock "
+        f"(max_future_s={max_future_s:g})",
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Timestamps: RFC 3339 date-time with a mandatory offset.
 

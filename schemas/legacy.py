@@ -37,6 +37,7 @@ from schemas._core import (
     _parse_ts_regex,
     _quote,
     _show,
+    _too_far_ahead,
     _too_large,
 )
 
@@ -240,11 +241,7 @@ def parse_event(
         raise _type_error(obj, "ts", "string")
     ts = _parse_ts_regex(ts_s)
     if now is not None and ts - now > max_future_s:
-        raise InvalidEvent(
-            "ts",
-            f"timestamp is {ts - now:.3f} s ahead of the processor clock "
-            f"(max_future_s={max_future_s:g})",
-        )
+        raise _too_far_ahead(ts, now, max_future_s)
 
     if etype == "agent.state":
         return _make(

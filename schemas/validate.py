@@ -83,6 +83,7 @@ from schemas._core import (
     _parse_ts_minute,
     _parse_ts_regex,  # noqa: F401
     _second_cache,
+    _too_far_ahead,
     _too_large,
     schema_path,
 )
@@ -273,14 +274,6 @@ def parse_event(
     if now is not None and ts - now > max_future_s:
         raise _too_far_ahead(ts, now, max_future_s)
     return s._event(ts, raw)
-
-
-def _too_far_ahead(ts: float, now: float, max_future_s: float) -> InvalidEvent:
-    return InvalidEvent(
-        "ts",
-        f"timestamp is {ts - now:.3f} s ahead of the processor clock "
-        f"(max_future_s={max_future_s:g})",
-    )
 
 
 def _not_strict(data: Any, exc: Exception, now: float | None, max_future_s: float) -> Event:
