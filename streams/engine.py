@@ -185,9 +185,6 @@ class Agg:
             out.append(wait_bin_floor_s(min(bisect.bisect_left(cum, rank), len(cum) - 1)))
         return out
 
-    def percentile_s(self, p: float) -> float | None:
-        return self.percentiles_s(self.count(C_ANSWERED), (p,))[0]
-
     def to_list(self) -> list:
         return [self.counts(), sorted(self.bins().items())]
 
@@ -801,25 +798,13 @@ class Engine:
 
     def _figures_cached(self, agg: Agg) -> dict:
         """``_figures`` of an aggregate, computed once per distinct aggregate: a snapshot
-        pays for the segments whose figures changed (a copy, so callers may edit it)."""
-        key = (agg.c, agg.h)
-        figures = self._fig_cache.get(key)
-        if figures is None:
-            if len(self._fig_cache) >= _FIG_CACHE_MAX:
-                self._fig_cache.clear()
-            figures = self._fig_cache[key] = _figures(agg)
-        return dict(figures)
+        pays for the segments whose figures changed."""
+        return _memo(self._fig_cache, _FIG_CACHE_MAX, (agg.c, agg.h), _figures, agg)
 
     def _forecast_cached(self, offered: int, aht: float, staffed: int, t_s: float,
                          target: float) -> dict:
-        key = (offered, aht, staffed, t_s, target)
-        forecast = self._forecast_cache.get(key)
-        if forecast is None:
-            if len(self._forecast_cache) >= _CACHE_MAX:
-                self._forecast_cache.clear()
-            forecast = self._forecast_cache[key] = erlang.forecast(offered, aht, staffed,
-                                                                    t_s, target)
-        return dict(forecast)
+        return _memo(self._forecast_cache, _CACHE_MAX, (offered, aht, staffed, t_s, target),
+                     erlang.forecast, offered, aht, staffed, t_s, target)
 
     def _nested(self, cell: _Cell, t: int, bounds: dict[Any, int]) -> dict[Any, Agg]:
         """For each ``key: lo``, the records with ``lo < ms <= t`` among the retained minutes.
@@ -1054,6 +1039,17 @@ class Engine:
 
 def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den > 0 else None
+
+
+def _memo(cache: dict, limit: int, key: Any, make: Any, *args: Any) -> dict:
+    """A copy (callers may edit it) of ``make(*args)``, computed once per ``key``; the cache
+    is emptied when it reaches ``limit`` entries."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= limit:
+            cache.clear()
+        value = cache[key] = make(*args)
+    return dict(value)
 
 
 def _new_bucket(cell: _Cell, minute: int) -> _Bucket:
