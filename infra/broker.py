@@ -31,6 +31,7 @@ __all__ = [
     "BrokerUnavailable",
     "KafkaBroker",
     "PidRecord",
+    "connect_reason",
     "create_topics",
     "default_home",
     "free_port",
@@ -72,7 +73,8 @@ def _servers(bootstrap: str) -> list[tuple[str, int]]:
     return servers
 
 
-def _connect_reason(exc: OSError) -> str:
+def connect_reason(exc: OSError) -> str:
+    """A short reason for a failed connection (``connection refused``, ...)."""
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, TimeoutError):
@@ -103,7 +105,7 @@ def wait_reachable(bootstrap: str, timeout_s: float = 10.0) -> float:
                 socket.create_connection((host, port), timeout=min(left, 3.0)).close()
                 return max(deadline - time.monotonic(), 0.0)
             except OSError as exc:
-                reason = _connect_reason(exc)
+                reason = connect_reason(exc)
         left = deadline - time.monotonic()
         if left <= 0:
             raise BrokerUnavailable(bootstrap, timeout_s, reason)

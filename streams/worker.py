@@ -40,6 +40,8 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
+from infra.broker import connect_reason
+
 from .config import Settings
 from .http import HttpServer
 from .logthrottle import ThrottleFilter, install
@@ -203,7 +205,7 @@ class Runtime:
                 _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)),
                                                    timeout=PROBE_INTERVAL_S)
             except (OSError, TimeoutError) as exc:
-                errors.append(f"{server.strip()}: {_describe(exc)}")
+                errors.append(f"{server.strip()}: {connect_reason(exc)}")
                 continue
             writer.close()
             reachable, error = True, None
@@ -303,14 +305,6 @@ class Runtime:
         self._tasks = []
         await self.http.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 class _HttpService(mode.Service):
