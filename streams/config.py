@@ -39,11 +39,6 @@ def _check_port(key: str, value: int) -> None:
         raise ConfigError(f"{key}: port must be 1..65535, got {value}")
 
 
-def _check_positive(key: str, value: float) -> None:
-    if value <= 0:
-        raise ConfigError(f"{key}: must be > 0, got {value}")
-
-
 def _check_range(key: str, value: float, low: float, high: float, *,
                  low_open: bool = False) -> None:
     """``low <= value <= high`` (``low < value`` with ``low_open``); NaN never passes."""
