@@ -3,7 +3,9 @@
 #   - Java 17+ and Maven (apt-get, if missing) for the Kafka broker from Maven Central;
 #   - the Python venv in .venv with the package and its dev extra (re-run when pyproject changes);
 #   - the Kafka jars (Maven, into .cache/m2);
-#   - with WALLBOARD_BROWSER=1: Debian's Chromium for the browser tests.
+#   - with WALLBOARD_BROWSER=1: Debian's Chromium for the browser tests;
+#   - with WALLBOARD_TEST_TOOLS=1: Debian's Prometheus (with promtool) and Alertmanager, which the
+#     rule tests and the alerting tests start for real.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -37,4 +39,8 @@ fi
 if [ "${WALLBOARD_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's Chromium for the browser tests"
   apt_install chromium chromium-driver
+fi
+if [ "${WALLBOARD_TEST_TOOLS:-0}" = 1 ] && { ! command -v promtool >/dev/null || [ ! -x /usr/bin/prometheus-alertmanager ]; }; then
+  say "installing Debian's Prometheus and Alertmanager for the rule and alerting tests"
+  apt_install prometheus prometheus-alertmanager
 fi

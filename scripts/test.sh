@@ -3,7 +3,7 @@
 # Installs everything first (see scripts/setup.sh). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export WALLBOARD_BROWSER=1
+export WALLBOARD_BROWSER=1 WALLBOARD_TEST_TOOLS=1
 source scripts/setup.sh
 .venv/bin/ruff check .
 # In CI a missing browser must fail, not skip.
