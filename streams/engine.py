@@ -49,7 +49,8 @@ from . import erlang
 from .config import ALL_SEGMENT, OTHER_SEGMENT, TODAY, EngineSettings, SegmentPolicy
 from .timefmt import rfc3339
 
-__all__ = ["ALL", "OTHER", "STATE_VERSION", "WINDOW_KEYS", "Engine", "StateError",
+__all__ = ["ALL", "OTHER", "STATE_VERSION", "WINDOW_KEYS", "Engine", "Partial", "SnapshotMerger",
+           "StateError",
            "format_as_of", "wait_bin", "wait_bin_floor_s"]
 
 ALL = ALL_SEGMENT
@@ -355,8 +356,9 @@ class Engine:
         # instant at or after every agent event reads this instead of every history.
         self._agent_groups: Counter[tuple[str, tuple[str, ...]]] = Counter()
         self._agent_latest = -(2**62)
-        self._fig_cache: dict[tuple[int, int], dict] = {}
-        self._forecast_cache: dict[tuple, dict] = {}
+        self._lengths = sorted({length for _, length in self._window_ms}
+                               | {900_000, 3_600_000})
+        self._merger = SnapshotMerger(s)
 
     # -- input -----------------------------------------------------------------------------
     def apply(self, ev: Event) -> str:
@@ -740,9 +742,19 @@ class Engine:
     # -- output --------------------------------------------------------------------------------
     def snapshot(self, as_of: float) -> dict:
         """The snapshot JSON of metrics.md as of ``as_of`` (epoch seconds, taken to the ms)."""
+        part = self.partial(as_of)
+        return self._merger.render([part], part.t)
+
+    def partial(self, as_of: float) -> Partial:
+        """This engine's mergeable share of the snapshot as of ``as_of``: per segment, the
+        window aggregates (exact sums), the waiting callers and the agents.
+
+        :meth:`SnapshotMerger.render` turns one or more partials (e.g. one per Kafka
+        partition) into the snapshot; the figures are derived only after the merge, so the
+        snapshot of the merged partials equals that of one engine fed every event."""
         t = _ms(as_of)
         day_start = self._days.start_of(t)
-        lengths = sorted({length for _, length in self._window_ms} | {900_000, 3_600_000})
+        lengths = self._lengths
         keys = [*lengths, TODAY]
         bounds = {length: t - length for length in lengths}
         bounds[TODAY] = day_start - 1
@@ -758,10 +770,8 @@ class Engine:
         # per cell, its aggregates as two rows of ints in the order of ``keys``
         rows = {cell: ([per[k].c for k in keys], [per[k].h for k in keys])
                 for cell, per in cell_aggs.items()}
-        empty = ([0] * len(keys), [0] * len(keys))
         segments = {}
         for name in self.segment_names():
-            policy = self.settings.policy_for(name)
             cells = self._seg_cells.get(name, ())
             if len(cells) == 1:
                 cs, hs = rows[cells[0]]
@@ -769,42 +779,9 @@ class Engine:
                 cs = [sum(col) for col in zip(*[rows[cell][0] for cell in cells], strict=True)]
                 hs = [sum(col) for col in zip(*[rows[cell][1] for cell in cells], strict=True)]
             else:
-                cs, hs = empty
-            merged = {k: Agg(c, h) for k, c, h in zip(keys, cs, hs, strict=True)}
-            waiting = now.get(name)
-            figures = self._figures_cached
-            windows = {wname: figures(merged[length]) for wname, length in self._window_ms}
-            windows[TODAY] = figures(merged[TODAY])
-            counts = agents.get(name) or dict.fromkeys((*AGENT_STATES, "staffed"), 0)
-            hour = merged[3_600_000]
-            handled60, handle60_ms = hour.count(C_HANDLED), hour.count(C_HANDLE_MS)
-            # aht_s(60m), else default_aht_s (also when every handle took 0 s: Erlang C
-            # needs a positive handle time)
-            aht = (handle60_ms / handled60 / 1000 if handled60 and handle60_ms > 0
-                   else policy.default_aht_s)
-            segments[name] = {
-                "now": {
-                    "waiting": waiting[0] if waiting else 0,
-                    "oldest_wait_s": round((t - waiting[1]) / 1000, 3) if waiting else None,
-                    "waiting_over_sl": waiting[2] if waiting else 0,
-                    "agents": counts,
-                },
-                "windows": windows,
-                "forecast": self._forecast_cached(merged[900_000].count(C_OFFERED), aht,
-                                                  counts["staffed"], policy.sl_threshold_s,
-                                                  policy.sl_target),
-            }
-        return {"as_of": format_as_of(t / 1000), "segments": segments}
-
-    def _figures_cached(self, agg: Agg) -> dict:
-        """``_figures`` of an aggregate, computed once per distinct aggregate: a snapshot
-        pays for the segments whose figures changed."""
-        return _memo(self._fig_cache, _FIG_CACHE_MAX, (agg.c, agg.h), _figures, agg)
-
-    def _forecast_cached(self, offered: int, aht: float, staffed: int, t_s: float,
-                         target: float) -> dict:
-        return _memo(self._forecast_cache, _CACHE_MAX, (offered, aht, staffed, t_s, target),
-                     erlang.forecast, offered, aht, staffed, t_s, target)
+                cs = hs = None
+            segments[name] = (cs, hs, now.get(name), agents.get(name))
+        return Partial(t, day_start, segments)
 
     def _nested(self, cell: _Cell, t: int, bounds: dict[Any, int]) -> dict[Any, Agg]:
         """For each ``key: lo``, the records with ``lo < ms <= t`` among the retained minutes.
@@ -1035,6 +1012,109 @@ class Engine:
         engine._expiry_queue.extend(sorted(expiries))
         engine.outcomes = Counter(state["outcomes"])
         return engine
+
+
+class Partial:
+    """One engine's share of a snapshot as of ``t`` (ms): ``segments`` maps a segment to
+    ``(c, h, waiting, agents)``: the packed aggregates of the windows in the order of
+    :attr:`SnapshotMerger.keys` (``None`` when the segment has no records here), the waiting
+    callers ``[count, earliest queue ms, over T]`` (or ``None``) and the agents by state (or
+    ``None``). Every part is a sum, a minimum or a count: partials merge exactly."""
+
+    __slots__ = ("day_start", "segments", "t")
+
+    def __init__(self, t: int, day_start: int,
+                 segments: dict[str, tuple[list[int] | None, list[int] | None,
+                                           list[int] | None, dict[str, int] | None]]) -> None:
+        self.t = t
+        self.day_start = day_start
+        self.segments = segments
+
+
+class SnapshotMerger:
+    """Builds the snapshot JSON of metrics.md from partials: sums the aggregates, takes the
+    earliest waiting caller, adds the agents, then derives every figure and the forecast once,
+    on the merged numbers. Caches figures per distinct aggregate, so a snapshot pays for the
+    segments whose numbers changed."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.settings = settings
+        self._window_ms = [(name, length * 1000) for name, length in settings.windows]
+        lengths = sorted({length for _, length in self._window_ms} | {900_000, 3_600_000})
+        self.keys: list[Any] = [*lengths, TODAY]
+        self._fig_cache: dict[tuple[int, int], dict] = {}
+        self._forecast_cache: dict[tuple, dict] = {}
+
+    def render(self, partials: Iterable[Partial], t: int) -> dict:
+        """The snapshot as of ``t`` (ms) of the merged ``partials`` (ideally all as of ``t``:
+        a partial as of an earlier instant contributes its figures as of that instant)."""
+        merged: dict[str, list] = {}
+        for part in partials:
+            for name, (cs, hs, waiting, agents) in part.segments.items():
+                entry = merged.get(name)
+                if entry is None:
+                    merged[name] = [cs, hs, None if waiting is None else list(waiting),
+                                    None if agents is None else dict(agents)]
+                    continue
+                if cs is not None:
+                    if entry[0] is None:
+                        entry[0], entry[1] = cs, hs
+                    else:
+                        entry[0] = [a + b for a, b in zip(entry[0], cs, strict=True)]
+                        entry[1] = [a + b for a, b in zip(entry[1], hs, strict=True)]
+                if waiting is not None:
+                    w = entry[2]
+                    if w is None:
+                        entry[2] = list(waiting)
+                    else:
+                        w[0] += waiting[0]
+                        w[1] = min(w[1], waiting[1])
+                        w[2] += waiting[2]
+                if agents is not None:
+                    if entry[3] is None:
+                        entry[3] = dict(agents)
+                    else:
+                        for state, n in agents.items():
+                            entry[3][state] += n
+        keys = self.keys
+        zeros = [0] * len(keys)
+        figures = self._figures_cached
+        segments = {}
+        for name in sorted(merged):
+            cs, hs, waiting, counts = merged[name]
+            policy = self.settings.policy_for(name)
+            aggs = {k: Agg(c, h) for k, c, h in zip(keys, cs or zeros, hs or zeros,
+                                                    strict=True)}
+            windows = {wname: figures(aggs[length]) for wname, length in self._window_ms}
+            windows[TODAY] = figures(aggs[TODAY])
+            counts = counts or dict.fromkeys((*AGENT_STATES, "staffed"), 0)
+            hour = aggs[3_600_000]
+            handled60, handle60_ms = hour.count(C_HANDLED), hour.count(C_HANDLE_MS)
+            # aht_s(60m), else default_aht_s (also when every handle took 0 s: Erlang C
+            # needs a positive handle time)
+            aht = (handle60_ms / handled60 / 1000 if handled60 and handle60_ms > 0
+                   else policy.default_aht_s)
+            segments[name] = {
+                "now": {
+                    "waiting": waiting[0] if waiting else 0,
+                    "oldest_wait_s": round((t - waiting[1]) / 1000, 3) if waiting else None,
+                    "waiting_over_sl": waiting[2] if waiting else 0,
+                    "agents": counts,
+                },
+                "windows": windows,
+                "forecast": self._forecast_cached(aggs[900_000].count(C_OFFERED), aht,
+                                                  counts["staffed"], policy.sl_threshold_s,
+                                                  policy.sl_target),
+            }
+        return {"as_of": format_as_of(t / 1000), "segments": segments}
+
+    def _figures_cached(self, agg: Agg) -> dict:
+        return _memo(self._fig_cache, _FIG_CACHE_MAX, (agg.c, agg.h), _figures, agg)
+
+    def _forecast_cached(self, offered: int, aht: float, staffed: int, t_s: float,
+                         target: float) -> dict:
+        return _memo(self._forecast_cache, _CACHE_MAX, (offered, aht, staffed, t_s, target),
+                     erlang.forecast, offered, aht, staffed, t_s, target)
 
 
 def _rate(num: int, den: int) -> float | None:
