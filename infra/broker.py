@@ -574,9 +574,11 @@ def port_free(host: str, port: int) -> bool:
 
 
 def create_topics(bootstrap: str, topics: Mapping[str, int], *, timeout_s: float = 60.0,
-                  connect_timeout_s: float = 10.0, log: Callable[[str], None] = print) -> None:
-    """Create ``{name: partitions}`` (replication 1) if missing and wait until every partition
-    has a leader. Existing topics are left as they are.
+                  connect_timeout_s: float = 10.0, log: Callable[[str], None] = print,
+                  configs: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    """Create ``{name: partitions}`` (replication 1, with the topic-level settings of
+    ``configs[name]``, e.g. compaction) if missing and wait until every partition has a
+    leader. Existing topics are left as they are.
 
     A broker that does not answer within ``connect_timeout_s`` raises
     :class:`BrokerUnavailable`; an error of a request, :class:`BrokerError` (one line each).
@@ -590,7 +592,8 @@ def create_topics(bootstrap: str, topics: Mapping[str, int], *, timeout_s: float
                          client_id="wallboard-admin", request_timeout_ms=request_ms)
     try:
         existing = set(admin.list_topics())
-        new = [NewTopic(name, n, 1) for name, n in topics.items() if name not in existing]
+        new = [NewTopic(name, n, 1, topic_configs=dict((configs or {}).get(name, {})))
+               for name, n in topics.items() if name not in existing]
         if new:
             with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile: fine
                 admin.create_topics(new, timeout_ms=request_ms)

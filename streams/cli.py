@@ -153,6 +153,7 @@ def cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if args.action == "topics":
         create_topics(settings.kafka.bootstrap, settings.kafka.topics(),
+                      configs=settings.kafka.topic_configs(),
                       connect_timeout_s=settings.kafka.connect_timeout_s)
         print(f"kafka: topics ready on {settings.kafka.bootstrap}: "
               + ", ".join(f"{t}({n})" for t, n in settings.kafka.topics().items()))
@@ -161,6 +162,7 @@ def cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
         status = broker.start()
         if not args.no_topics:
             create_topics(status.bootstrap, settings.kafka.topics(),
+                          configs=settings.kafka.topic_configs(),
                           connect_timeout_s=settings.kafka.connect_timeout_s)
         print(broker.status().describe())
         return 0
@@ -181,9 +183,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     if not port_free(w.host, w.port):
         raise UsageError(f"port {w.port} on {w.host} is already in use (worker.port)")
     print(f"worker: consuming {settings.kafka.call_topic}, {settings.kafka.agent_topic} from "
-          f"{settings.kafka.bootstrap}; snapshot http://{w.host}:{w.port}/api/v1/snapshot, "
-          f"metrics .../metrics, health .../api/v1/health; state in {state_dir(settings)}",
-          flush=True)
+          f"{settings.kafka.bootstrap} (group {w.app_id}, checkpoints in "
+          f"{settings.kafka.state_topic}, {w.clock} clock); snapshot "
+          f"http://{w.host}:{w.port}/api/v1/snapshot, metrics .../metrics, health "
+          f".../api/v1/health; state in {state_dir(settings)}", flush=True)
     run_worker(settings, loglevel=args.loglevel)
     return 0
 
@@ -430,6 +433,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     broker.start()
     create_topics(settings.kafka.bootstrap, settings.kafka.topics(),
+                  configs=settings.kafka.topic_configs(),
                   connect_timeout_s=settings.kafka.connect_timeout_s)
     base = [sys.executable, "-m", "streams.cli"]
     if args.config:
@@ -546,6 +550,11 @@ def build_parser() -> argparse.ArgumentParser:
     kafka_flags(w)
     w.add_argument("--host", help="address for the HTTP endpoints (worker.host)")
     w.add_argument("--port", type=_port, help="port for the HTTP endpoints (worker.port)")
+    w.add_argument("--clock", choices=["wall", "event"],
+                   help="snapshots as of now (wall, default) or as of the event-time "
+                   "watermark (event: for replays of recorded days) (worker.clock)")
+    w.add_argument("--app-id", dest="app_id",
+                   help="consumer group and checkpoint namespace (worker.app_id)")
     w.add_argument("--loglevel", default="info", choices=["debug", "info", "warning", "error"])
     w.set_defaults(func=cmd_worker)
 
@@ -651,6 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
 _OVERRIDES: dict[str, str] = {
     "bootstrap": "kafka.bootstrap",
     "snapshot_url": "dashboard.snapshot_url",
+    "clock": "worker.clock",
+    "app_id": "worker.app_id",
 }
 
 

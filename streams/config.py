@@ -57,12 +57,17 @@ def _check_topic(key: str, value: str) -> None:
         raise ConfigError(f"{key}: not a valid Kafka topic name: {value!r}")
 
 
+STATE_RECORD_MAX_BYTES = 64 * 1024 * 1024  # one checkpoint record, compressed
+
+
 @dataclass(frozen=True)
 class KafkaSettings:
     bootstrap: str = "127.0.0.1:9092"
     call_topic: str = "cc.call-events"
     agent_topic: str = "cc.agent-events"
     dead_letter_topic: str = "cc.dead-letter"
+    # the workers' checkpoints (compacted, one record per app and input partition)
+    state_topic: str = "cc.state"
     call_partitions: int = 6
     agent_partitions: int = 3
     connect_timeout_s: float = 10.0
@@ -75,12 +80,12 @@ class KafkaSettings:
                                   f"got {self.bootstrap!r}")
             _check_port(f"{section}.bootstrap", int(port))
         seen: dict[str, str] = {}
-        for name in ("call_topic", "agent_topic", "dead_letter_topic"):
+        for name in ("call_topic", "agent_topic", "dead_letter_topic", "state_topic"):
             topic = getattr(self, name)
             _check_topic(f"{section}.{name}", topic)
             if topic in seen:  # e.g. dead letters into the call topic: one bad record loops
                 raise ConfigError(f"{section}.{name}: {topic!r} is already "
-                                  f"{section}.{seen[topic]}; the three topics must differ")
+                                  f"{section}.{seen[topic]}; the topics must differ")
             seen[topic] = name
         for name in ("call_partitions", "agent_partitions"):
             _check_range(f"{section}.{name}", getattr(self, name), 0, 10000, low_open=True)
@@ -88,9 +93,18 @@ class KafkaSettings:
                      low_open=True)
 
     def topics(self) -> dict[str, int]:
-        """The contract's topics and their partition counts (dead letters: one partition)."""
+        """The product's topics and their partition counts (dead letters and checkpoints:
+        one partition each)."""
         return {self.call_topic: self.call_partitions, self.agent_topic: self.agent_partitions,
-                self.dead_letter_topic: 1}
+                self.dead_letter_topic: 1, self.state_topic: 1}
+
+    def topic_configs(self) -> dict[str, dict[str, str]]:
+        """Topic-level settings for :func:`infra.broker.create_topics`: the state topic is
+        compacted (the latest checkpoint per key survives) and takes large records."""
+        return {self.state_topic: {"cleanup.policy": "compact",
+                                   "max.message.bytes": str(STATE_RECORD_MAX_BYTES),
+                                   "segment.ms": "600000",
+                                   "min.cleanable.dirty.ratio": "0.1"}}
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,12 @@ class WorkerSettings:
     snapshot_interval_s: float = 1.0
     shutdown_timeout_s: float = 6.0
     http_timeout_s: float = 15.0
+    # "wall": snapshots as of now; "event": as of the event-time watermark (replays)
+    clock: str = "wall"
+    checkpoint_interval_s: float = 5.0
+    # a partition whose last record or checkpoint is older than this is listed as stale
+    stale_partition_s: float = 30.0
+    max_batch: int = 2000  # records per poll: bounds the time the consume path holds the loop
 
     def validate(self, section: str) -> None:
         if not self.app_id or not all(c.isalnum() or c in "._-" for c in self.app_id):
@@ -112,6 +132,11 @@ class WorkerSettings:
         _check_range(f"{section}.snapshot_interval_s", self.snapshot_interval_s, 0.05, 60)
         _check_range(f"{section}.shutdown_timeout_s", self.shutdown_timeout_s, 1, 60)
         _check_range(f"{section}.http_timeout_s", self.http_timeout_s, 1, 600)
+        if self.clock not in ("wall", "event"):
+            raise ConfigError(f"{section}.clock: must be wall or event, got {self.clock!r}")
+        _check_range(f"{section}.checkpoint_interval_s", self.checkpoint_interval_s, 0.1, 3600)
+        _check_range(f"{section}.stale_partition_s", self.stale_partition_s, 1, DAY_S)
+        _check_range(f"{section}.max_batch", self.max_batch, 1, 100_000)
 
 
 @dataclass(frozen=True)

@@ -390,6 +390,11 @@ class Engine:
         self.outcomes[cls] += 1
         return cls
 
+    @property
+    def newest_ms(self) -> int | None:
+        """The newest event time applied (epoch ms), ``None`` before any event."""
+        return None if self._newest == -(2**62) else self._newest
+
     def apply_all(self, events: Iterable[Event]) -> None:
         for ev in events:
             self.apply(ev)
@@ -1049,33 +1054,12 @@ class SnapshotMerger:
         """The snapshot as of ``t`` (ms) of the merged ``partials`` (ideally all as of ``t``:
         a partial as of an earlier instant contributes its figures as of that instant)."""
         merged: dict[str, list] = {}
+        holders: Counter[str] = Counter()
         for part in partials:
-            for name, (cs, hs, waiting, agents) in part.segments.items():
-                entry = merged.get(name)
-                if entry is None:
-                    merged[name] = [cs, hs, None if waiting is None else list(waiting),
-                                    None if agents is None else dict(agents)]
-                    continue
-                if cs is not None:
-                    if entry[0] is None:
-                        entry[0], entry[1] = cs, hs
-                    else:
-                        entry[0] = [a + b for a, b in zip(entry[0], cs, strict=True)]
-                        entry[1] = [a + b for a, b in zip(entry[1], hs, strict=True)]
-                if waiting is not None:
-                    w = entry[2]
-                    if w is None:
-                        entry[2] = list(waiting)
-                    else:
-                        w[0] += waiting[0]
-                        w[1] = min(w[1], waiting[1])
-                        w[2] += waiting[2]
-                if agents is not None:
-                    if entry[3] is None:
-                        entry[3] = dict(agents)
-                    else:
-                        for state, n in agents.items():
-                            entry[3][state] += n
+            for name, values in part.segments.items():
+                holders[name] += 1
+                _merge_into(merged, name, values)
+        self._limit(merged, holders)
         keys = self.keys
         zeros = [0] * len(keys)
         figures = self._figures_cached
@@ -1108,6 +1092,19 @@ class SnapshotMerger:
             }
         return {"as_of": format_as_of(t / 1000), "segments": segments}
 
+    def _limit(self, merged: dict[str, list], holders: Counter[str]) -> None:
+        """At most ``max_segments`` segments: each partition's engine keeps to the limit on
+        its own, so their union may not; the queues held by the fewest partitions (then by
+        name) fold into ``other``, as the engine folds queues past the limit."""
+        configured = {seg.name for seg in self.settings.segments}
+        room = self.settings.max_segments - 2 - len(configured - {ALL})
+        queues = [n for n in merged if n not in configured and n not in (ALL, OTHER)]
+        if len(queues) <= room:
+            return
+        queues.sort(key=lambda n: (-holders[n], n))
+        for name in queues[room:]:
+            _merge_into(merged, OTHER, merged.pop(name))
+
     def _figures_cached(self, agg: Agg) -> dict:
         return _memo(self._fig_cache, _FIG_CACHE_MAX, (agg.c, agg.h), _figures, agg)
 
@@ -1115,6 +1112,36 @@ class SnapshotMerger:
                          target: float) -> dict:
         return _memo(self._forecast_cache, _CACHE_MAX, (offered, aht, staffed, t_s, target),
                      erlang.forecast, offered, aht, staffed, t_s, target)
+
+
+def _merge_into(merged: dict[str, list], name: str, values: tuple | list) -> None:
+    """Add one segment's partial ``(c, h, waiting, agents)`` to ``merged[name]``."""
+    cs, hs, waiting, agents = values
+    entry = merged.get(name)
+    if entry is None:
+        merged[name] = [cs, hs, None if waiting is None else list(waiting),
+                        None if agents is None else dict(agents)]
+        return
+    if cs is not None:
+        if entry[0] is None:
+            entry[0], entry[1] = cs, hs
+        else:
+            entry[0] = [a + b for a, b in zip(entry[0], cs, strict=True)]
+            entry[1] = [a + b for a, b in zip(entry[1], hs, strict=True)]
+    if waiting is not None:
+        w = entry[2]
+        if w is None:
+            entry[2] = list(waiting)
+        else:
+            w[0] += waiting[0]
+            w[1] = min(w[1], waiting[1])
+            w[2] += waiting[2]
+    if agents is not None:
+        if entry[3] is None:
+            entry[3] = dict(agents)
+        else:
+            for state, n in agents.items():
+                entry[3][state] += n
 
 
 def _rate(num: int, den: int) -> float | None:

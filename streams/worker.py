@@ -1,10 +1,13 @@
-"""The Faust worker: consumes the contract topics, serves ``/metrics`` and the snapshot API.
+"""The worker: consumes the contract topics, serves ``/metrics`` and the snapshot API.
 
-A thin shell around :class:`streams.processor.Processor`:
+A Faust application (process, signals, bounded shutdown, logging, service lifecycle) around
+:class:`streams.partitions.Partitions` (docs/worker.md):
 
-* **Consume path.** One agent per input topic (``concurrency=1``: with more, faust-streaming
-  can commit offsets past messages not yet processed) hands each record to the processor,
-  which never raises: every record is applied or dead-lettered.
+* **Consume path** (:mod:`streams.kafka_io`). One aiokafka consumer in the app's consumer
+  group reads both input topics in batches; each input partition has its own engine, restored
+  from its checkpoint in the compacted state topic when the partition is assigned, and
+  checkpointed every ``worker.checkpoint_interval_s`` and when it is revoked. Every record is
+  applied or dead-lettered (the processor never raises).
 * **Snapshots off the consume path.** A publisher computes the snapshot at most once per
   ``worker.snapshot_interval_s`` in a worker thread while it holds the engine lock (the
   consume agents wait; the event loop, and so every HTTP request, goes on), then renders the
@@ -37,6 +40,7 @@ import faust
 import mode
 import orjson
 from aiohttp import web
+from faust.app.base import BootStrategy
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
@@ -44,8 +48,9 @@ from infra.broker import connect_reason
 
 from .config import Settings
 from .http import HttpServer
+from .kafka_io import InputConsumer
 from .logthrottle import ThrottleFilter, install
-from .processor import Processor
+from .partitions import Partitions
 from .prometheus import WallboardCollector
 from .timefmt import rfc3339
 
@@ -63,7 +68,6 @@ class Feed:
     """What the worker knows about its input, for health and staleness (loop thread only)."""
 
     started_at: float
-    last_record_at: float | None = None
     broker_reachable: bool | None = None  # None: not probed yet
     broker_checked_at: float | None = None
     broker_error: str | None = None
@@ -93,8 +97,10 @@ class Runtime:
         self.settings = settings
         self.clock = clock
         kafka = settings.kafka
-        self.processor = Processor(settings.engine, clock, (kafka.call_topic, kafka.agent_topic))
+        self.partitions = Partitions(settings.engine, clock, (kafka.call_topic, kafka.agent_topic),
+                                     settings.worker.app_id)
         self.feed = Feed(started_at=clock())
+        self.input: InputConsumer | None = None  # set by create_app (Kafka input)
         self.published: Published | None = None
         self._lock: asyncio.Lock | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(
@@ -117,27 +123,86 @@ class Runtime:
     # -- consume path ---------------------------------------------------------------------
     async def handle(self, topic: str, partition: int, offset: int, key: bytes | None,
                      value: bytes | None):  # noqa: ANN201 - DeadLetter | None
+        """Feed one record directly (tests, tools): the partition starts empty if it is not
+        assigned yet. The Kafka input feeds batches through :meth:`on_batch_done`."""
         async with self.lock:
-            letter = self.processor.handle(topic, partition, offset, key, value)
-        self.feed.last_record_at = self.clock()
+            if (topic, partition) not in self.partitions.states:
+                self.partitions.assign((topic, partition), None)
+            letter = self.partitions.handle((topic, partition), offset, key, value)
         if letter is not None:
             log.warning("dead-lettered %s[%d]@%d: %s", topic, partition, offset, letter.reason)
         return letter
+
+    async def send_dead_letters(self, letters: list) -> None:
+        """Send a batch's dead letters (``(tp, offset, letter)``); never raises."""
+        producer = self.input.producer if self.input is not None else None
+        futures = []
+        for (topic, partition), offset, letter in letters:
+            log.warning("dead-lettered %s[%d]@%d: %s", topic, partition, offset, letter.reason)
+            if producer is None:
+                continue
+            # Kafka clients refuse a record with neither key nor value (a tombstone with no
+            # key can still arrive): an empty key keeps the value null.
+            key = b"" if letter.key is None and letter.value is None else letter.key
+            try:
+                futures.append(await producer.send(
+                    self.settings.kafka.dead_letter_topic, letter.value, key=key,
+                    headers=list(letter.headers)))
+            except Exception:  # noqa: BLE001 - never stop the stream over a dead letter
+                log.exception("could not dead-letter %s[%d]@%d (%s)", topic, partition,
+                              offset, letter.reason)
+        for result in await asyncio.gather(*futures, return_exceptions=True):
+            if isinstance(result, BaseException):
+                log.error("a dead letter was not delivered: %s", result)
 
     # -- snapshots ------------------------------------------------------------------------
     def _freeze(self) -> tuple[float, dict, dict, dict, dict]:
         """Runs in the snapshot thread while the lock keeps the engine still."""
         started = time.perf_counter()
-        engine = self.processor.engine
-        snap = self.processor.snapshot()
-        return (time.perf_counter() - started, snap, dict(self.processor.counts),
-                dict(engine.outcomes), dict(engine.folded))
+        parts = self.partitions
+        snap = parts.snapshot(self.as_of())
+        snap["freshness"] = self.freshness_block(parts.freshness(self.clock()))
+        return (time.perf_counter() - started, snap, dict(parts.counts), dict(parts.outcomes),
+                dict(parts.folded))
+
+    def as_of(self) -> float:
+        """Now (wall clock), or with ``worker.clock = "event"`` the event-time watermark."""
+        if self.settings.worker.clock == "event":
+            watermark = self.partitions.watermark_ms()
+            if watermark is not None:
+                return watermark / 1000
+        return self.clock()
+
+    def freshness_block(self, partitions: list[dict]) -> dict[str, Any]:
+        """Per partition where it stands, and which partitions are stale: their figures may
+        be behind (no progress while records wait, or the broker unreachable)."""
+        limit = self.settings.worker.stale_partition_s
+        feed, now = self.feed, self.clock()
+        down_for = (now - feed.unreachable_since if feed.broker_reachable is False
+                    and feed.unreachable_since is not None else 0.0)
+        stale = []
+        for p in partitions:
+            age = p["last_record_age_s"]
+            behind = p["lag"] is None or p["lag"] > 0
+            if down_for > limit or (behind and (age is None or age > limit)
+                                    and now - feed.started_at > limit):
+                stale.append(f"{p['topic']}/{p['partition']}")
+            ms = p.pop("last_event_ms")
+            p["last_event"] = None if ms is None else rfc3339(ms / 1000)
+        watermark = self.partitions.watermark_ms()
+        return {
+            "clock": self.settings.worker.clock,
+            "watermark": None if watermark is None else rfc3339(watermark / 1000),
+            "stale_after_s": limit,
+            "stale_partitions": stale,
+            "partitions": partitions,
+        }
 
     def feed_block(self) -> dict[str, Any]:
         feed, now = self.feed, self.clock()
-        last = feed.last_record_at
+        last = self.partitions.last_record_at
         return {
-            "records": self.processor.records,
+            "records": self.partitions.records,
             "last_record_at": rfc3339(last) if last is not None else None,
             "last_record_age_s": round(now - last, 3) if last is not None else None,
             "broker_reachable": feed.broker_reachable,
@@ -258,8 +323,9 @@ class Runtime:
 
     def health(self) -> dict[str, Any]:
         feed, now = self.feed, self.clock()
-        counts = {f"{t}:{o}": n for (t, o), n in sorted(self.processor.counts.items())}
-        outcomes = {o: n for o, n in sorted(self.processor.engine.outcomes.items()) if n}
+        parts = self.partitions
+        counts = {f"{t}:{o}": n for (t, o), n in sorted(parts.counts.items())}
+        outcomes = {o: n for o, n in sorted(parts.outcomes.items()) if n}
         problems = []
         if feed.broker_reachable is False:
             problems.append(f"Kafka broker unreachable at {self.settings.kafka.bootstrap}")
@@ -284,7 +350,14 @@ class Runtime:
                 "segments": len(published.snapshot.get("segments", {}))},
             "events": counts,
             "engine": outcomes,
-            "folded": {k: n for k, n in sorted(self.processor.engine.folded.items()) if n},
+            "folded": {k: n for k, n in sorted(parts.folded.items()) if n},
+            "partitions": {
+                "assigned": len(parts.states), "rebalances": parts.rebalances,
+                "checkpoints_written": self.input.checkpoints_written if self.input else 0,
+                "stale": (published.snapshot.get("freshness", {}).get("stale_partitions", [])
+                          if published else []),
+                "detail": self.freshness_block(parts.freshness(now))["partitions"],
+            },
         }
 
     async def _health_view(self, request: web.BaseRequest) -> web.Response:
@@ -298,17 +371,22 @@ class Runtime:
         await self.publish_once()  # the first snapshot before anyone asks
         self._tasks = [asyncio.create_task(self._publisher(), name="wallboard-publisher"),
                        asyncio.create_task(self._prober(), name="wallboard-broker-probe")]
+        if self.input is not None:
+            self._tasks.append(asyncio.create_task(self.input.run(), name="wallboard-input"))
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        if self._tasks:  # the input writes its last checkpoints while it is cancelled
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await self.http.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-class _HttpService(mode.Service):
-    """Starts the runtime with the app (and earlier in :class:`WallboardWorker`)."""
+class _RuntimeService(mode.Service):
+    """Runs the runtime (HTTP, Kafka input, publisher) with the app; started earlier by
+    :class:`WallboardWorker` so that health answers before Kafka does."""
 
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         self.runtime = runtime
@@ -341,37 +419,28 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         broker=[f"kafka://{s.strip()}" for s in kafka.bootstrap.split(",")],
         store="memory://",
         datadir=str(datadir),
-        web_enabled=True,  # our own server (streams.http) replaces Faust's aiohttp stack
-        consumer_auto_offset_reset="earliest",
+        web_enabled=False,  # our own server (streams.http) replaces Faust's aiohttp stack
         topic_disable_leader=True,
     )
     runtime = Runtime(settings, clock)
-    dead_letters = app.topic(kafka.dead_letter_topic, key_serializer="raw",
-                             value_serializer="raw")
 
-    async def consume(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            msg = event.message
-            letter = await runtime.handle(msg.topic, msg.partition, msg.offset, msg.key,
-                                          msg.value)
-            if letter is not None:
-                # Kafka clients refuse a record with neither key nor value (a tombstone with
-                # no key can still arrive): an empty key keeps the value null.
-                key = b"" if letter.key is None and letter.value is None else letter.key
-                try:
-                    await dead_letters.send(key=key, value=letter.value,
-                                            headers=list(letter.headers))
-                except Exception:  # noqa: BLE001 - never stop the stream over a dead letter
-                    log.exception("could not dead-letter %s[%d]@%d (%s)", msg.topic,
-                                  msg.partition, msg.offset, letter.reason)
+    async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(runtime._executor, fn, *args)
 
-    for name, topic in (("call_events", kafka.call_topic), ("agent_events", kafka.agent_topic)):
-        channel = app.topic(topic, key_serializer="raw", value_serializer="raw")
-        app.agent(channel, name=f"wallboard.{name}", concurrency=1)(consume)
+    async def ensure_topics() -> None:
+        from infra.broker import create_topics
 
-    app.web_server(_HttpService(runtime))
+        await asyncio.get_running_loop().run_in_executor(None, lambda: create_topics(
+            kafka.bootstrap, kafka.topics(), configs=kafka.topic_configs(),
+            connect_timeout_s=kafka.connect_timeout_s, log=log.info))
+
+    runtime.input = InputConsumer(settings, runtime.partitions, runtime.lock, in_thread,
+                                  runtime.send_dead_letters, ensure_topics)
+    # Faust runs the process and our services; its own Kafka consumer, producer and per-event
+    # sensors stay off: the input is ours (streams.kafka_io explains why).
+    app.boot_strategy = BootStrategy(app, enable_kafka=False, enable_sensors=False)
+    app.service(_RuntimeService(runtime))
     app.wallboard = runtime  # for WallboardWorker, tests and debugging
-    app.wallboard_processor = runtime.processor
     return app
 
 

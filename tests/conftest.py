@@ -56,8 +56,10 @@ class RunningKafka:
         suffix = suffix or uuid.uuid4().hex[:8]
         kafka = KafkaSettings(bootstrap=self.bootstrap, call_topic=f"calls-{suffix}",
                               agent_topic=f"agents-{suffix}", dead_letter_topic=f"dlq-{suffix}",
-                              call_partitions=3, agent_partitions=2)
-        create_topics(self.bootstrap, kafka.topics(), log=lambda _m: None)
+                              state_topic=f"state-{suffix}", call_partitions=3,
+                              agent_partitions=2)
+        create_topics(self.bootstrap, kafka.topics(), log=lambda _m: None,
+                      configs=kafka.topic_configs())
         return replace(Settings(), kafka=kafka)
 
 

@@ -24,10 +24,13 @@ def write_config(path: Path, settings: Settings) -> Path:
         "[kafka]\n"
         f'bootstrap = "{k.bootstrap}"\ncall_topic = "{k.call_topic}"\n'
         f'agent_topic = "{k.agent_topic}"\ndead_letter_topic = "{k.dead_letter_topic}"\n'
+        f'state_topic = "{k.state_topic}"\n'
         f"call_partitions = {k.call_partitions}\nagent_partitions = {k.agent_partitions}\n"
         "[worker]\n"
         f'app_id = "{w.app_id}"\nhost = "{w.host}"\nport = {w.port}\n'
-        f'state_dir = "{w.state_dir}"\n', encoding="utf-8")
+        f'state_dir = "{w.state_dir}"\nclock = "{w.clock}"\n'
+        f"checkpoint_interval_s = {w.checkpoint_interval_s}\n"
+        f"snapshot_interval_s = {w.snapshot_interval_s}\n", encoding="utf-8")
     return path
 
 

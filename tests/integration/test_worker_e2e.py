@@ -77,6 +77,11 @@ def test_worker_consumes_real_broker_and_serves_snapshot_and_metrics(kafka, tmp_
                           == total and s, timeout=30, what="a snapshot with every record")
         feed = snap.pop("feed")
         assert feed["broker_reachable"] is True and feed["last_record_age_s"] >= 0
+        fresh = snap.pop("freshness")
+        assert fresh["stale_partitions"] == [] and fresh["clock"] == "wall"
+        assert {(p["topic"], p["partition"]) for p in fresh["partitions"]} == {
+            *((settings.kafka.call_topic, i) for i in range(settings.kafka.call_partitions)),
+            *((settings.kafka.agent_topic, i) for i in range(settings.kafka.agent_partitions))}
         expected = _expected_snapshot(events, snap["as_of"], settings)
         assert snap == expected
         queued = sum(e["type"] == "call.queued" for e in events)
