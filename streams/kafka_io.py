@@ -270,6 +270,7 @@ class InputConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         partitions = self.partitions
         max_batch = self.settings.worker.max_batch
+        next_ends = 0.0
         while True:
             batch = await consumer.getmany(timeout_ms=200, max_records=max_batch)
             if self.failure is not None:
@@ -287,12 +288,22 @@ class InputConsumer:
                             log.info("%s/%d: read from offset %d, expected %d: seeking back",
                                      tp[0], tp[1], records[0].offset, seek_to)
                             consumer.seek(ktp, seek_to)
-            for ktp in consumer.assignment():
+            assigned = consumer.assignment()
+            ends: dict = {}
+            if time.monotonic() >= next_ends and assigned:
+                # highwater() is known only after records came: ask once a second, so that a
+                # partition with nothing to read counts as caught up (lag 0, idle)
+                next_ends = time.monotonic() + 1.0
+                try:
+                    ends = await consumer.end_offsets(list(assigned))
+                except KafkaError as exc:
+                    log.debug("end offsets not known: %s", exc)
+            for ktp in assigned:
                 state = partitions.states.get((ktp.topic, ktp.partition))
                 if state is not None:
-                    high = consumer.highwater(ktp)
-                    if high is not None:
-                        state.end_offset = high
+                    high = max(consumer.highwater(ktp) or 0, ends.get(ktp, 0))
+                    if high or ktp in ends:
+                        state.end_offset = max(high, state.end_offset or 0)
             if letters:
                 await self.on_dead_letters(letters)
             await asyncio.sleep(0)  # let HTTP and the publisher in between batches

@@ -98,7 +98,8 @@ def test_kill_9_three_times_during_traffic_then_every_figure_is_exact(kafka, tmp
                                  f"{orjson.dumps(last.get('events')).decode()} "
                                  f"{orjson.dumps(last.get('partitions')).decode()}") from None
         snap = wait_until(lambda: (s := get_json(f"{base}/api/v1/snapshot"))["feed"]["records"]
-                          == len(events) and not s["freshness"]["stale_partitions"] and s,
+                          == len(events) and not s["freshness"]["stale_partitions"]
+                          and all(p["lag"] == 0 for p in s["freshness"]["partitions"]) and s,
                           timeout=30, what="a snapshot after the last event")
     finally:
         feeder.join()

@@ -1,0 +1,170 @@
+"""Partitions on the real broker (issue 10): a skewed backlog, and a second worker that joins
+and leaves while traffic flows.
+
+* **Skew.** A 200 k backlog where one call partition is held back until the others are read
+  (as if paused), then released: event time is judged per partition, so the figures equal one
+  engine fed the file in order, outcomes included.
+* **Join and leave.** A second worker joins the consumer group mid-stream, takes over some
+  partitions from their checkpoints, and later stops (SIGTERM): its partitions come back to the
+  first worker from its last checkpoints. Then both are killed (SIGKILL) and restarted. The
+  final figures equal one engine fed every event.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+from kafka import KafkaProducer
+from kafka.partitioner import murmur2
+
+from infra.broker import free_port
+from schemas import parse_event
+from streams.config import Settings, WorkerSettings
+from streams.engine import Engine
+from streams.simulator import Simulator, default_models
+from tests.support import get_json, wait_until, write_config
+
+
+def route(settings: Settings, event: dict) -> tuple[str, int, bytes]:
+    """Topic, partition and key as Kafka's default partitioner would choose them."""
+    k = settings.kafka
+    if event["type"] == "agent.state":
+        topic, key, n = k.agent_topic, event["agent_id"].encode(), k.agent_partitions
+    else:
+        topic, key, n = k.call_topic, event["call_id"].encode(), k.call_partitions
+    return topic, (murmur2(key) & 0x7FFFFFFF) % n, key
+
+
+def produce(settings: Settings, events: list[dict], *, pace_s: float = 0.0) -> None:
+    producer = KafkaProducer(bootstrap_servers=settings.kafka.bootstrap, acks="all",
+                             linger_ms=20, batch_size=256 * 1024)
+    chunk = max(1, len(events) // 50)
+    for i, event in enumerate(events):
+        topic, partition, key = route(settings, event)
+        producer.send(topic, orjson.dumps(event), key=key, partition=partition)
+        if pace_s and i % chunk == chunk - 1:
+            producer.flush()
+            time.sleep(pace_s / 50)
+    producer.flush()
+    producer.close()
+
+
+def expected(settings: Settings, events: list[dict], as_of: str) -> tuple[dict, dict]:
+    engine = Engine(settings.engine)
+    for event in events:
+        engine.apply(parse_event(orjson.dumps(event)))
+    snap = engine.snapshot(datetime.fromisoformat(as_of).timestamp())
+    return snap, {o: n for o, n in engine.outcomes.items() if n}
+
+
+def worker(config: Path, log: Path, port: int) -> subprocess.Popen[bytes]:
+    with log.open("ab") as logf:
+        return subprocess.Popen([sys.executable, "-m", "streams.cli", "--config", str(config),
+                                 "worker", "--port", str(port)], stdout=logf,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        proc.wait(timeout=20)
+
+
+def records(port: int) -> int:
+    return get_json(f"http://127.0.0.1:{port}/api/v1/health")["feed"]["records"]
+
+
+def final_snapshot(port: int, total: int) -> tuple[dict, dict]:
+    base = f"http://127.0.0.1:{port}"
+    health = wait_until(lambda: (h := get_json(f"{base}/api/v1/health"))["feed"]["records"]
+                        == total and h, timeout=180, what=f"{total} records applied")
+    # every partition caught up (its lag known and 0): the event-clock watermark is final
+    snap = wait_until(lambda: (s := get_json(f"{base}/api/v1/snapshot"))["feed"]["records"]
+                      == total and all(p["lag"] == 0 for p in s["freshness"]["partitions"])
+                      and s, timeout=30, what="a snapshot after the last record")
+    snap.pop("feed")
+    snap.pop("freshness")
+    return snap, health
+
+
+def settings_for(kafka, tmp_path: Path, port: int, name: str) -> tuple[Settings, Path]:  # noqa: ANN001
+    settings = kafka.settings()
+    settings = replace(settings, worker=WorkerSettings(
+        app_id=f"{name}-{port}", port=port, state_dir=str(tmp_path / "state"), clock="event",
+        checkpoint_interval_s=1.0, snapshot_interval_s=0.25))
+    return settings, write_config(tmp_path / "wallboard.toml", settings)
+
+
+def test_a_skewed_backlog_gives_the_figures_of_the_file_in_order(kafka, tmp_path):
+    port = free_port()
+    settings, config = settings_for(kafka, tmp_path, port, "skew")
+    now = time.time()
+    events = Simulator(default_models(rate=12.0), start=now - 15 * 3600, seed=8).advance(now)
+    events = events[:200_000]
+    assert len(events) == 200_000
+    held = [e for e in events if route(settings, e)[:2] == (settings.kafka.call_topic, 0)]
+    rest = [e for e in events if route(settings, e)[:2] != (settings.kafka.call_topic, 0)]
+    assert len(held) > 20_000
+    log = tmp_path / "worker.log"
+    produce(settings, rest)
+    proc = worker(config, log, port)
+    try:
+        wait_until(lambda: records(port) == len(rest), timeout=240, proc=proc, log_path=log,
+                   what="the other partitions read")
+        produce(settings, held)  # the held-back partition, hours behind the others
+        snap, health = final_snapshot(port, len(events))
+    finally:
+        stop(proc)
+    want, outcomes = expected(settings, events, snap["as_of"])
+    assert snap == want
+    assert health["engine"] == outcomes
+    assert sum(health["events"].values()) == len(events)
+
+
+def test_a_second_worker_joins_and_leaves_then_both_are_killed_and_restarted(kafka, tmp_path):
+    port1, port2 = free_port(), free_port()
+    settings, config = settings_for(kafka, tmp_path, port1, "scale")
+    now = time.time()
+    events = Simulator(default_models(rate=6.0), start=now - 4 * 3600, seed=12).advance(now)
+    log1, log2 = tmp_path / "worker1.log", tmp_path / "worker2.log"
+    first, second = events[: len(events) // 3], events[len(events) // 3:]
+    produce(settings, first)
+    w1 = worker(config, log1, port1)
+    w2 = None
+    try:
+        wait_until(lambda: records(port1) == len(first), timeout=120, proc=w1, log_path=log1,
+                   what="worker 1 to read the first third")
+        w2 = worker(config, log2, port2)
+        shared = wait_until(
+            lambda: (h := get_json(f"http://127.0.0.1:{port2}/api/v1/health"))["partitions"][
+                "assigned"] > 0 and h, timeout=90, proc=w2, log_path=log2,
+            what="worker 2 to be given partitions")
+        assert shared["partitions"]["assigned"] < 5
+        produce(settings, second[: len(second) // 2], pace_s=4)
+        stop(w2)  # leaves the group: its partitions go back to worker 1
+        produce(settings, second[len(second) // 2:], pace_s=2)
+        snap, _ = final_snapshot(port1, len(events))
+        assert get_json(f"http://127.0.0.1:{port1}/api/v1/health")["partitions"][
+            "assigned"] == 5
+        # both killed, then one restarted: everything restored from the checkpoints
+        stop(w1, signal.SIGKILL)
+        w1 = worker(config, log1, port1)
+        again, health = final_snapshot(port1, len(events))
+    finally:
+        stop(w1)
+        if w2 is not None:
+            stop(w2)
+    want, outcomes = expected(settings, events, snap["as_of"])
+    assert snap == want
+    assert again == want
+    assert health["engine"] == outcomes
+    text2 = log2.read_text(errors="replace")
+    assert "from its checkpoint at offset" in text2
+    assert "Traceback" not in log1.read_text(errors="replace") + text2
