@@ -68,6 +68,10 @@ class KafkaSettings:
     dead_letter_topic: str = "cc.dead-letter"
     # the workers' checkpoints (compacted, one record per app and input partition)
     state_topic: str = "cc.state"
+    # per-partition partials every worker publishes and merges (compacted)
+    partials_topic: str = "cc.partials"
+    # the merged snapshot, for the dashboard, alerting and other readers (compacted)
+    snapshots_topic: str = "cc.snapshots"
     call_partitions: int = 6
     agent_partitions: int = 3
     connect_timeout_s: float = 10.0
@@ -80,7 +84,8 @@ class KafkaSettings:
                                   f"got {self.bootstrap!r}")
             _check_port(f"{section}.bootstrap", int(port))
         seen: dict[str, str] = {}
-        for name in ("call_topic", "agent_topic", "dead_letter_topic", "state_topic"):
+        for name in ("call_topic", "agent_topic", "dead_letter_topic", "state_topic",
+                     "partials_topic", "snapshots_topic"):
             topic = getattr(self, name)
             _check_topic(f"{section}.{name}", topic)
             if topic in seen:  # e.g. dead letters into the call topic: one bad record loops
@@ -93,18 +98,20 @@ class KafkaSettings:
                      low_open=True)
 
     def topics(self) -> dict[str, int]:
-        """The product's topics and their partition counts (dead letters and checkpoints:
-        one partition each)."""
+        """The product's topics and their partition counts (the internal ones: one partition
+        each)."""
         return {self.call_topic: self.call_partitions, self.agent_topic: self.agent_partitions,
-                self.dead_letter_topic: 1, self.state_topic: 1}
+                self.dead_letter_topic: 1, self.state_topic: 1, self.partials_topic: 1,
+                self.snapshots_topic: 1}
 
     def topic_configs(self) -> dict[str, dict[str, str]]:
-        """Topic-level settings for :func:`infra.broker.create_topics`: the state topic is
-        compacted (the latest checkpoint per key survives) and takes large records."""
-        return {self.state_topic: {"cleanup.policy": "compact",
-                                   "max.message.bytes": str(STATE_RECORD_MAX_BYTES),
-                                   "segment.ms": "600000",
-                                   "min.cleanable.dirty.ratio": "0.1"}}
+        """Topic-level settings for :func:`infra.broker.create_topics`: the internal topics
+        are compacted (the latest record per key survives) and take large records."""
+        compacted = {"cleanup.policy": "compact",
+                     "max.message.bytes": str(STATE_RECORD_MAX_BYTES),
+                     "segment.ms": "600000", "min.cleanable.dirty.ratio": "0.1"}
+        return {topic: dict(compacted)
+                for topic in (self.state_topic, self.partials_topic, self.snapshots_topic)}
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ class WorkerSettings:
     port: int = 6066
     # Faust's data dir goes below this ("" = the project's cache dir, see infra.broker)
     state_dir: str = ""
-    snapshot_interval_s: float = 1.0
+    snapshot_interval_s: float = 0.25  # p99 produce -> visible under 1 s (bench/worker.py)
     shutdown_timeout_s: float = 6.0
     http_timeout_s: float = 15.0
     # "wall": snapshots as of now; "event": as of the event-time watermark (replays)
@@ -145,15 +152,30 @@ class DashboardSettings:
     port: int = 8050
     snapshot_url: str = "http://127.0.0.1:6066/api/v1/snapshot"
     refresh_ms: int = 1000
+    poll_interval_s: float = 0.25  # one GET of the worker's snapshot per Dash process
     stale_after_s: float = 5.0
     http_timeout_s: float = 15.0
+    site_name: str = "Contact centre"
+    logo: str = ""  # path of an image file shown in the top bar ("" = none)
+    language: str = "en"  # en or zh-CN; a board's language or ?lang= overrides it
+    alerts_url: str = ""  # the alerting API (GET .../api/v1/alerts); "" = not configured
+    # [dashboard.boards.NAME] tables, parsed and checked by dashboard.boards
+    boards: tuple[Any, ...] = ()
 
     def validate(self, section: str) -> None:
         _check_port(f"{section}.port", self.port)
         if not self.snapshot_url.startswith(("http://", "https://")):
             raise ConfigError(f"{section}.snapshot_url: expected an http(s) URL, "
                               f"got {self.snapshot_url!r}")
+        if self.alerts_url and not self.alerts_url.startswith(("http://", "https://")):
+            raise ConfigError(f"{section}.alerts_url: expected an http(s) URL or \"\", "
+                              f"got {self.alerts_url!r}")
+        if self.language not in ("en", "zh-CN"):
+            raise ConfigError(f"{section}.language: must be en or zh-CN, got {self.language!r}")
+        if len(self.site_name) > 80:
+            raise ConfigError(f"{section}.site_name: at most 80 characters")
         _check_range(f"{section}.refresh_ms", self.refresh_ms, 250, 3_600_000)
+        _check_range(f"{section}.poll_interval_s", self.poll_interval_s, 0.1, 60)
         _check_range(f"{section}.stale_after_s", self.stale_after_s, 0, DAY_S, low_open=True)
         _check_range(f"{section}.http_timeout_s", self.http_timeout_s, 1, 600)
 
@@ -359,6 +381,8 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    # [alerts]: an alerts.config.AlertSettings, parsed there (None = not configured)
+    alerts: Any = None
 
     def with_overrides(self, overrides: dict[str, Any]) -> Settings:
         """Apply ``{"section.key": value}`` overrides (from CLI flags), validated the same way."""
@@ -419,12 +443,27 @@ _SECTIONS = {"kafka": KafkaSettings, "worker": WorkerSettings, "dashboard": Dash
 def _build(data: dict[str, Any], base: Settings) -> Settings:
     parts = {}
     for name, values in data.items():
+        if name == "alerts":  # parsed below by alerts.config (lazy: it imports this module)
+            continue
         if name not in _SECTIONS:
-            raise ConfigError(f"{name}: unknown section (known: {', '.join(sorted(_SECTIONS))})")
+            raise ConfigError(f"{name}: unknown section (known: "
+                              f"{', '.join(sorted([*_SECTIONS, 'alerts']))})")
         if name == "engine":
             parts[name] = _engine_section(name, base.engine, values)
+        elif name == "dashboard" and isinstance(values, dict) and "boards" in values:
+            from dashboard.boards import parse_boards  # pure; the board checks live there
+
+            values = dict(values)
+            boards = parse_boards(f"{name}.boards", values.pop("boards"))
+            parts[name] = replace(_section(name, DashboardSettings, base.dashboard, values,
+                                           ("boards",)), boards=boards)
         else:
             parts[name] = _section(name, _SECTIONS[name], getattr(base, name), values)
+    if "alerts" in data:
+        from alerts.config import parse_alerts
+
+        engine = parts.get("engine", base.engine)
+        parts["alerts"] = parse_alerts(data["alerts"], default_timezone=engine.timezone)
     return replace(base, **parts)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -30,7 +31,14 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from .config import STATE_RECORD_MAX_BYTES, Settings
-from .partitions import TP, Partitions, checkpoint_key
+from .partitions import (
+    TP,
+    CheckpointError,
+    Partitions,
+    Remote,
+    checkpoint_key,
+    decode_partial,
+)
 
 __all__ = ["InputConsumer", "read_checkpoints"]
 
@@ -121,6 +129,7 @@ class InputConsumer:
         self.connected = False
         self.failure: Exception | None = None  # raised by a rebalance callback: reconnect
         self.checkpoints_written = 0
+        self.worker_id = f"{settings.worker.app_id}-{os.getpid()}-{time.time_ns()}"
         self.checkpoint_seconds = 0.0
 
     # -- rebalance --------------------------------------------------------------------------
@@ -219,6 +228,76 @@ class InputConsumer:
                 await self.checkpoint()
             except Exception:  # noqa: BLE001 - keep checkpointing
                 log.exception("checkpointing failed")
+
+    # -- partials of the other workers ------------------------------------------------------
+    async def publish(self, partials: dict[TP, bytes], snapshot: bytes | None) -> None:
+        """Send this worker's partials (keyed like checkpoints) and its merged snapshot."""
+        producer = self.producer
+        if producer is None:
+            return
+        kafka, app_id = self.settings.kafka, self.settings.worker.app_id
+        futures = [await producer.send(kafka.partials_topic, data, key=checkpoint_key(app_id, tp))
+                   for tp, data in partials.items()]
+        if snapshot is not None:
+            futures.append(await producer.send(kafka.snapshots_topic, snapshot,
+                                               key=app_id.encode()))
+        for result in await asyncio.gather(*futures, return_exceptions=True):
+            if isinstance(result, BaseException):
+                log.warning("partials not published: %s", result)
+                break
+
+    async def run_partials(self) -> None:
+        """Follow the partials topic (from its start: compacted, one record per partition)
+        into ``partitions.remote``; learn the input partitions from the topics' metadata."""
+        kafka, app_id = self.settings.kafka, self.settings.worker.app_id
+        prefix = f"{app_id}/".encode()
+        while True:
+            consumer = AIOKafkaConsumer(bootstrap_servers=_servers(kafka.bootstrap),
+                                        group_id=None, enable_auto_commit=False,
+                                        client_id=f"{app_id}-partials",
+                                        max_partition_fetch_bytes=STATE_RECORD_MAX_BYTES,
+                                        fetch_max_bytes=STATE_RECORD_MAX_BYTES)
+            try:
+                await consumer.start()
+                metadata = await consumer._client.fetch_all_metadata()
+                self.partitions.expected = {
+                    (topic, p) for topic in (kafka.call_topic, kafka.agent_topic)
+                    for p in metadata.partitions_for_topic(topic) or ()}
+                parts = metadata.partitions_for_topic(kafka.partials_topic) or {0}
+                tps = [TopicPartition(kafka.partials_topic, p) for p in sorted(parts)]
+                consumer.assign(tps)
+                await consumer.seek_to_beginning(*tps)
+                while True:
+                    batch = await consumer.getmany(timeout_ms=500)
+                    for records in batch.values():
+                        for record in records:
+                            self._remote(record.key, record.value, prefix)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep following
+                log.warning("reading %s stopped (%s: %s); retrying in %.0f s",
+                            kafka.partials_topic, type(exc).__name__, exc, RETRY_S)
+            finally:
+                await consumer.stop()
+            await asyncio.sleep(RETRY_S)
+
+    def _remote(self, key: bytes | None, value: bytes | None, prefix: bytes) -> None:
+        if not key or not key.startswith(prefix) or value is None:
+            return
+        topic, _, partition = key[len(prefix):].decode(errors="replace").rpartition("/")
+        if not partition.isdigit():
+            return
+        tp = (topic, int(partition))
+        try:
+            partial, meta = decode_partial(value)
+        except CheckpointError as exc:
+            log.warning("partial of %s/%s ignored: %s", topic, partition, exc)
+            return
+        if meta.get("worker") == self.worker_id:
+            return  # our own, read back
+        current = self.partitions.remote.get(tp)
+        if current is None or meta.get("published_at", 0) >= current.meta.get("published_at", 0):
+            self.partitions.remote[tp] = Remote(partial, meta, time.time())
 
     # -- consume loop -----------------------------------------------------------------------
     async def run(self) -> None:

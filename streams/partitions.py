@@ -28,11 +28,11 @@ from dataclasses import dataclass
 import orjson
 
 from .config import EngineSettings
-from .engine import Engine, SnapshotMerger, StateError
+from .engine import Engine, Partial, SnapshotMerger, StateError
 from .processor import DeadLetter, Processor
 
-__all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "PartitionState", "Partitions", "TP",
-           "checkpoint_key", "decode_checkpoint"]
+__all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "PartitionState", "Partitions", "Remote",
+           "TP", "checkpoint_key", "decode_checkpoint", "decode_partial", "encode_partial"]
 
 log = logging.getLogger("wallboard.partitions")
 
@@ -114,6 +114,48 @@ def decode_checkpoint(data: bytes) -> tuple[dict, bytes]:
     return header, engine
 
 
+PARTIAL_FORMAT = "cc-wallboard-partial"
+
+
+def encode_partial(part: Partial, meta: dict) -> bytes:
+    """A partition's partial for the partials topic: JSON (the packed aggregates as hex, as
+    they exceed 64 bits), zlib-compressed. ``meta`` says where the partition stands."""
+    def hexes(values: list[int] | None) -> list[str] | None:
+        return None if values is None else [format(v, "x") for v in values]
+
+    body = {"format": PARTIAL_FORMAT, "t": part.t, "day_start": part.day_start, "meta": meta,
+            "segments": {name: [hexes(cs), hexes(hs), waiting, agents]
+                         for name, (cs, hs, waiting, agents) in part.segments.items()}}
+    return zlib.compress(orjson.dumps(body), 1)
+
+
+def decode_partial(data: bytes) -> tuple[Partial, dict]:
+    """``(partial, meta)`` of a partials-topic record; :class:`CheckpointError` if broken."""
+    try:
+        body = orjson.loads(zlib.decompress(data))
+        if body.get("format") != PARTIAL_FORMAT:
+            raise ValueError("not a partial")
+
+        def ints(values: list[str] | None) -> list[int] | None:
+            return None if values is None else [int(v, 16) for v in values]
+
+        segments = {name: (ints(cs), ints(hs), waiting, agents)
+                    for name, (cs, hs, waiting, agents) in body["segments"].items()}
+        return Partial(int(body["t"]), int(body["day_start"]), segments), dict(body["meta"])
+    except (zlib.error, orjson.JSONDecodeError, ValueError, KeyError, TypeError,
+            AttributeError) as exc:
+        raise CheckpointError(f"not a cc-wallboard partial: {exc}") from None
+
+
+@dataclass
+class Remote:
+    """The newest partial another worker published for a partition it owns."""
+
+    partial: Partial
+    meta: dict
+    received_at: float
+
+
 class Partitions:
     """The assigned input partitions of one worker and their engines."""
 
@@ -127,6 +169,9 @@ class Partitions:
         self.merger = SnapshotMerger(settings)
         self.rebalances = 0
         self.unassigned = 0  # records of partitions not assigned here (ignored)
+        # partials of the partitions other workers own (from the partials topic)
+        self.remote: dict[TP, Remote] = {}
+        self.expected: set[TP] = set()  # every input partition (from the topics' metadata)
 
     # -- assignment --------------------------------------------------------------------------
     def assign(self, tp: TP, checkpoint: bytes | None, earliest: int = 0) -> int | None:
@@ -247,22 +292,44 @@ class Partitions:
 
     def watermark_ms(self) -> int | None:
         """The event-time watermark: the earliest newest-event time of the partitions that
-        have events and are not idle; when every such partition is idle, the latest one."""
+        have events and are not idle; when every such partition is idle, the latest one.
+        Partitions other workers own count through their published partials."""
         active, idle = [], []
         for state in self.states.values():
             newest = state.newest_ms
             if newest is None:
                 continue
             (idle if state.lag == 0 else active).append(newest)
+        for tp, remote in self.remote.items():
+            newest = remote.meta.get("newest_ms")
+            if tp in self.states or newest is None:
+                continue
+            (idle if remote.meta.get("lag") == 0 else active).append(newest)
         if active:
             return min(active)
         return max(idle) if idle else None
 
+    def local_partials(self, as_of: float) -> dict[TP, Partial]:
+        return {tp: s.processor.engine.partial(as_of) for tp, s in self.states.items()}
+
+    def meta(self, tp: TP, now: float) -> dict:
+        """Where a partition stands, published with its partial."""
+        state = self.states[tp]
+        return {"newest_ms": state.newest_ms, "lag": state.lag,
+                "next_offset": state.next_offset, "published_at": now,
+                "checkpoint_at": state.checkpoint_at, "app_id": self.app_id}
+
+    def merged(self, local: dict[TP, Partial], t_ms: int) -> dict:
+        """The global snapshot: this worker's partials, plus the newest partial published by
+        another worker for every partition this one does not own."""
+        parts = list(local.values())
+        parts.extend(r.partial for tp, r in self.remote.items() if tp not in local)
+        return self.merger.render(parts, t_ms)
+
     def snapshot(self, as_of: float) -> dict:
-        """The merged snapshot of every assigned partition as of ``as_of``."""
-        t = round(as_of * 1000)
-        return self.merger.render([s.processor.engine.partial(as_of)
-                                   for s in self.states.values()], t)
+        """The global snapshot as of ``as_of``: every assigned partition, and the partials
+        other workers published for the rest."""
+        return self.merged(self.local_partials(as_of), round(as_of * 1000))
 
     def freshness(self, now: float) -> list[dict]:
         """Per partition: where it stands, for the snapshot, health and /metrics."""
@@ -282,5 +349,32 @@ class Partitions:
                 "restored_from": state.restored_from,
                 "skipped": state.skipped,
                 "gaps": state.gaps,
+                "owner": "here",
+                "partial_age_s": 0.0,
             })
+        for (topic, partition), remote in sorted(self.remote.items()):
+            if (topic, partition) in self.states:
+                continue
+            meta = remote.meta
+            published = meta.get("published_at")
+            checkpoint_at = meta.get("checkpoint_at")
+            out.append({
+                "topic": topic, "partition": partition,
+                "next_offset": meta.get("next_offset"), "lag": meta.get("lag"),
+                "last_event_ms": meta.get("newest_ms"),
+                "last_record_age_s": None,
+                "checkpoint_age_s": (None if checkpoint_at is None
+                                     else round(now - checkpoint_at, 3)),
+                "checkpoint_offset": None, "checkpoint_bytes": None, "restored_from": None,
+                "skipped": None, "gaps": None,
+                "owner": "another worker",
+                "partial_age_s": None if published is None else round(now - published, 3),
+            })
+        known = {(p["topic"], p["partition"]) for p in out}
+        for topic, partition in sorted(self.expected - known):
+            out.append({"topic": topic, "partition": partition, "next_offset": None,
+                        "lag": None, "last_event_ms": None, "last_record_age_s": None,
+                        "checkpoint_age_s": None, "checkpoint_offset": None,
+                        "checkpoint_bytes": None, "restored_from": None, "skipped": None,
+                        "gaps": None, "owner": None, "partial_age_s": None})
         return out

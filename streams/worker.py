@@ -50,7 +50,7 @@ from .config import Settings
 from .http import HttpServer
 from .kafka_io import InputConsumer
 from .logthrottle import ThrottleFilter, install
-from .partitions import Partitions
+from .partitions import Partitions, encode_partial
 from .prometheus import WallboardCollector
 from .timefmt import rfc3339
 
@@ -101,6 +101,9 @@ class Runtime:
                                      settings.worker.app_id)
         self.feed = Feed(started_at=clock())
         self.input: InputConsumer | None = None  # set by create_app (Kafka input)
+        self._outgoing: dict = {}
+        self._partials_sent: dict = {}
+        self._snapshot_sent = 0.0
         self.published: Published | None = None
         self._lock: asyncio.Lock | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(
@@ -159,11 +162,30 @@ class Runtime:
     def _freeze(self) -> tuple[float, dict, dict, dict, dict]:
         """Runs in the snapshot thread while the lock keeps the engine still."""
         started = time.perf_counter()
-        parts = self.partitions
-        snap = parts.snapshot(self.as_of())
-        snap["freshness"] = self.freshness_block(parts.freshness(self.clock()))
+        parts, now = self.partitions, self.clock()
+        as_of = self.as_of()
+        local = parts.local_partials(as_of)
+        snap = parts.merged(local, round(as_of * 1000))
+        snap["freshness"] = self.freshness_block(parts.freshness(now))
+        self._outgoing = self._encode_partials(local, now)
         return (time.perf_counter() - started, snap, dict(parts.counts), dict(parts.outcomes),
                 dict(parts.folded))
+
+    def _encode_partials(self, local: dict, now: float) -> dict:
+        """This worker's partials to publish: each at least once a second, and with the next
+        snapshot when its partition consumed something (so the cost follows the snapshot
+        interval and the number of partitions, never the event rate)."""
+        out = {}
+        worker_id = self.input.worker_id if self.input is not None else "direct"
+        for tp, part in local.items():
+            meta = self.partitions.meta(tp, now)
+            last = self._partials_sent.get(tp)
+            if last is not None and now - last[0] < 1.0 and last[1] == meta["next_offset"]:
+                continue
+            meta["worker"] = worker_id
+            out[tp] = encode_partial(part, meta)
+            self._partials_sent[tp] = (now, meta["next_offset"])
+        return out
 
     def as_of(self) -> float:
         """Now (wall clock), or with ``worker.clock = "event"`` the event-time watermark."""
@@ -181,11 +203,17 @@ class Runtime:
         down_for = (now - feed.unreachable_since if feed.broker_reachable is False
                     and feed.unreachable_since is not None else 0.0)
         stale = []
+        grace = now - feed.started_at > limit  # a starting worker is not stale yet
         for p in partitions:
-            age = p["last_record_age_s"]
-            behind = p["lag"] is None or p["lag"] > 0
-            if down_for > limit or (behind and (age is None or age > limit)
-                                    and now - feed.started_at > limit):
+            if p["owner"] == "here":
+                age = p["last_record_age_s"]
+                behind = p["lag"] is None or p["lag"] > 0
+                late = behind and (age is None or age > limit) and grace
+            elif p["owner"] is None:  # nobody published it: missing, never zero
+                late = grace
+            else:  # another worker's: its partial must be recent
+                late = p["partial_age_s"] is None or p["partial_age_s"] > limit
+            if down_for > limit or late:
                 stale.append(f"{p['topic']}/{p['partition']}")
             ms = p.pop("last_event_ms")
             p["last_event"] = None if ms is None else rfc3339(ms / 1000)
@@ -236,7 +264,22 @@ class Runtime:
                                                self.feed_block())
         self.published = published
         self._log_folding(published.folded)
+        outgoing, self._outgoing = self._outgoing, {}
+        if self.input is not None and (outgoing or self._due_snapshot()):
+            try:
+                await self.input.publish(outgoing, published.body if self._due_snapshot()
+                                         else None)
+            except Exception as exc:  # noqa: BLE001 - serving goes on; the next one retries
+                log.warning("publishing partials failed: %s", exc)
         return published
+
+    def _due_snapshot(self) -> bool:
+        """The merged snapshot goes to the snapshots topic at most once a second."""
+        now = time.monotonic()
+        if now - self._snapshot_sent >= 1.0:
+            self._snapshot_sent = now
+            return True
+        return False
 
     def _log_folding(self, folded: dict) -> None:
         for kind, n in folded.items():
@@ -373,6 +416,8 @@ class Runtime:
                        asyncio.create_task(self._prober(), name="wallboard-broker-probe")]
         if self.input is not None:
             self._tasks.append(asyncio.create_task(self.input.run(), name="wallboard-input"))
+            self._tasks.append(asyncio.create_task(self.input.run_partials(),
+                                                   name="wallboard-partials"))
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -56,7 +56,9 @@ class RunningKafka:
         suffix = suffix or uuid.uuid4().hex[:8]
         kafka = KafkaSettings(bootstrap=self.bootstrap, call_topic=f"calls-{suffix}",
                               agent_topic=f"agents-{suffix}", dead_letter_topic=f"dlq-{suffix}",
-                              state_topic=f"state-{suffix}", call_partitions=3,
+                              state_topic=f"state-{suffix}",
+                              partials_topic=f"partials-{suffix}",
+                              snapshots_topic=f"snapshots-{suffix}", call_partitions=3,
                               agent_partitions=2)
         create_topics(self.bootstrap, kafka.topics(), log=lambda _m: None,
                       configs=kafka.topic_configs())

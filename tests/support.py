@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import signal
@@ -24,7 +25,8 @@ def write_config(path: Path, settings: Settings) -> Path:
         "[kafka]\n"
         f'bootstrap = "{k.bootstrap}"\ncall_topic = "{k.call_topic}"\n'
         f'agent_topic = "{k.agent_topic}"\ndead_letter_topic = "{k.dead_letter_topic}"\n'
-        f'state_topic = "{k.state_topic}"\n'
+        f'state_topic = "{k.state_topic}"\npartials_topic = "{k.partials_topic}"\n'
+        f'snapshots_topic = "{k.snapshots_topic}"\n'
         f"call_partitions = {k.call_partitions}\nagent_partitions = {k.agent_partitions}\n"
         "[worker]\n"
         f'app_id = "{w.app_id}"\nhost = "{w.host}"\nport = {w.port}\n'
@@ -155,3 +157,23 @@ def shared_data(rel: str, env: str) -> Path:
     if os.environ.get("CI") == "true":
         pytest.fail(why)
     pytest.skip(why)
+
+
+def run_async(coro):  # noqa: ANN001, ANN201
+    """``asyncio.run`` in a thread of its own: another test's library (Playwright's sync API)
+    may keep an event loop running in the main thread."""
+    result: list = []
+
+    def target() -> None:
+        try:
+            result.append((True, asyncio.run(coro)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            result.append((False, exc))
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    ok, value = result[0]
+    if not ok:
+        raise value
+    return value

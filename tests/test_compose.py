@@ -66,7 +66,9 @@ def test_worker_and_dashboard_ports_agree_with_defaults_and_each_other():
 def test_compose_uses_the_default_topic_names():
     # No service overrides topics, so every container uses the contract's default names.
     text = (ROOT / "docker-compose.yml").read_text()
-    for key in ("call_topic", "agent_topic", "dead_letter_topic", "state_topic"):
+    for key in ("call_topic", "agent_topic", "dead_letter_topic", "state_topic",
+                "partials_topic", "snapshots_topic"):
         assert key not in text
     assert DEFAULTS.kafka.topics() == {"cc.call-events": 6, "cc.agent-events": 3,
-                                       "cc.dead-letter": 1, "cc.state": 1}
+                                       "cc.dead-letter": 1, "cc.state": 1, "cc.partials": 1,
+                                       "cc.snapshots": 1}

@@ -127,8 +127,11 @@ def test_ten_thousand_fuzzed_bad_records_are_dead_lettered_and_valid_figures_sta
         check=True)
     expected = json.loads(computed.stdout)
     feed = snap.pop("feed")
+    fresh = snap.pop("freshness")
     assert snap == expected
     assert feed["broker_reachable"] is True
+    assert fresh["stale_partitions"] == []
+    assert sum(p["gaps"] for p in fresh["partitions"]) == 0
 
     text = log.read_text(errors="replace")
     assert "Crashed" not in text and "Traceback" not in text

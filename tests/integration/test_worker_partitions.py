@@ -168,3 +168,48 @@ def test_a_second_worker_joins_and_leaves_then_both_are_killed_and_restarted(kaf
     text2 = log2.read_text(errors="replace")
     assert "from its checkpoint at offset" in text2
     assert "Traceback" not in log1.read_text(errors="replace") + text2
+
+
+def test_two_workers_serve_one_global_snapshot(kafka, tmp_path):
+    """Each worker owns some partitions and publishes their partials; either one's
+    /api/v1/snapshot merges them all and equals one engine fed every event."""
+    port1, port2 = free_port(), free_port()
+    settings, config = settings_for(kafka, tmp_path, port1, "global")
+    now = time.time()
+    events = Simulator(default_models(rate=6.0), start=now - 3 * 3600, seed=21).advance(now)
+    produce(settings, events)
+    log1, log2 = tmp_path / "worker1.log", tmp_path / "worker2.log"
+    w1 = worker(config, log1, port1)
+    w2 = worker(config, log2, port2)
+
+    def settled(port: int) -> dict | None:
+        snap = get_json(f"http://127.0.0.1:{port}/api/v1/snapshot")
+        rows = snap["freshness"]["partitions"]
+        done = (len(rows) == 5 and all(p["lag"] == 0 for p in rows)
+                and {p["owner"] for p in rows} == {"here", "another worker"})
+        return snap if done else None
+
+    try:
+        total = wait_until(lambda: (records(port1) + records(port2) == len(events)), timeout=180,
+                           proc=w1, log_path=log1, what="every event read by one worker")
+        assert total
+        snaps = []
+        for port in (port1, port2):
+            # both see every partition caught up and agree on the event-time watermark
+            snap = wait_until(lambda p=port: settled(p), timeout=60,
+                              what=f"worker on {port} to merge the other's partials")
+            snaps.append(snap)
+        for _ in range(20):  # the two converge on the same instant within a few publications
+            a = get_json(f"http://127.0.0.1:{port1}/api/v1/snapshot")
+            b = get_json(f"http://127.0.0.1:{port2}/api/v1/snapshot")
+            if a["as_of"] == b["as_of"] and a["segments"] == b["segments"]:
+                break
+            time.sleep(0.5)
+    finally:
+        stop(w1)
+        stop(w2)
+    assert a["as_of"] == b["as_of"]
+    want, _ = expected(settings, events, a["as_of"])
+    assert a["segments"] == want["segments"]
+    assert b["segments"] == want["segments"]
+    assert a["freshness"]["stale_partitions"] == []

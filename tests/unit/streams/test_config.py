@@ -16,8 +16,9 @@ def _load(tmp_path, text: str) -> Settings:
 def test_defaults_are_valid_and_match_the_contract():
     s = load_settings(None)
     assert s.kafka.topics() == {"cc.call-events": 6, "cc.agent-events": 3, "cc.dead-letter": 1,
-                              "cc.state": 1}
-    assert s.kafka.topic_configs()["cc.state"]["cleanup.policy"] == "compact"
+                              "cc.state": 1, "cc.partials": 1, "cc.snapshots": 1}
+    for topic in ("cc.state", "cc.partials", "cc.snapshots"):
+        assert s.kafka.topic_configs()[topic]["cleanup.policy"] == "compact"
     assert s.worker.port == 6066 and s.dashboard.port == 8050
     assert s.engine.timezone == "UTC" and s.engine.max_future_s == 300.0
 

@@ -150,3 +150,44 @@ def test_the_watermark_is_the_slowest_busy_partition_and_ignores_idle_ones() -> 
 
 def test_checkpoint_keys_name_the_app_and_the_partition() -> None:
     assert checkpoint_key("wb", ("cc.call-events", 4)) == b"wb/cc.call-events/4"
+
+
+def test_a_partial_survives_its_wire_format_and_merges_with_the_local_ones() -> None:
+    from schemas import parse_event
+    from streams.engine import Engine
+    from streams.partitions import Remote, decode_partial, encode_partial
+
+    events = Simulator(default_models(2.0), start=START, seed=5).advance(START + 3600)
+    here, there = fresh(), fresh()
+    single = Engine(EngineSettings())
+    offsets: dict = {}
+    for raw in events:
+        line = orjson.dumps(raw)
+        single.apply(parse_event(line))
+        tp = ("agents", 0) if raw["type"] == "agent.state" else (
+            "calls", sum(raw["call_id"].encode()) % 3)
+        owner = there if tp == ("calls", 2) else here
+        if tp not in owner.states:
+            owner.assign(tp, None)
+        offset = offsets[tp] = offsets.get(tp, -1) + 1
+        owner.handle_batch(tp, [(offset, None, line)])
+    t = START + 3600
+    data = encode_partial(there.states[("calls", 2)].processor.engine.partial(t),
+                          there.meta(("calls", 2), t))
+    partial, meta = decode_partial(data)
+    assert meta["next_offset"] == offsets[("calls", 2)] + 1
+    here.remote[("calls", 2)] = Remote(partial, meta, t)
+    assert here.snapshot(t) == single.snapshot(t)
+    fresh_rows = {(p["topic"], p["partition"]): p for p in here.freshness(t)}
+    assert fresh_rows[("calls", 2)]["owner"] == "another worker"
+    assert fresh_rows[("calls", 0)]["owner"] == "here"
+    # a remote partial of a partition owned here is ignored: the local one wins
+    here.remote[("calls", 0)] = Remote(partial, meta, t)
+    assert here.snapshot(t) == single.snapshot(t)
+
+
+def test_a_broken_partial_is_refused() -> None:
+    from streams.partitions import decode_partial
+
+    with pytest.raises(CheckpointError, match="not a cc-wallboard partial"):
+        decode_partial(b"nonsense")

@@ -21,6 +21,7 @@ from infra.broker import free_port
 from streams.config import EngineSettings, KafkaSettings, Settings, WorkerSettings
 from streams.timefmt import rfc3339
 from streams.worker import Runtime
+from tests.support import run_async
 
 NOW = 1_795_300_000.0
 
@@ -37,26 +38,6 @@ def queued(i: int, queue: str) -> bytes:
                          "queue": queue})
 
 
-def run_async(coro):  # noqa: ANN001, ANN201
-    """``asyncio.run`` in a thread of its own: another test's library (Playwright's sync API)
-    may keep an event loop running in the main thread."""
-    result: list = []
-
-    def target() -> None:
-        try:
-            result.append((True, asyncio.run(coro)))
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            result.append((False, exc))
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    ok, value = result[0]
-    if not ok:
-        raise value
-    return value
-
-
 async def http_get(port: int, path: str, accept: str = "") -> tuple[int, bytes]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     extra = f"Accept: {accept}\r\n" if accept else ""
@@ -71,8 +52,8 @@ def test_snapshots_are_computed_once_per_interval_and_served_from_cache():
     async def scenario() -> None:
         rt = make(snapshot_interval_s=60)
         calls = []
-        real = rt.partitions.snapshot
-        rt.partitions.snapshot = lambda t: calls.append(1) or real(t)  # type: ignore[method-assign]
+        real = rt.partitions.merged
+        rt.partitions.merged = lambda local, t: calls.append(1) or real(local, t)  # type: ignore[method-assign]
         await rt.start()
         try:
             for i in range(5):
@@ -128,16 +109,16 @@ def test_health_answers_quickly_while_a_slow_snapshot_renders():
     """A snapshot that takes a second blocks neither the event loop nor other requests."""
     async def scenario() -> list[float]:
         rt = make()
-        real = rt.partitions.snapshot
+        real = rt.partitions.merged
 
-        def slow(t: float) -> dict:
+        def slow(local: dict, t: int) -> dict:
             deadline = time.perf_counter() + 1.0
             while time.perf_counter() < deadline:  # CPU-bound, holding the GIL in turns
                 sum(range(1000))
-            return real(t)
+            return real(local, t)
 
         await rt.start()
-        rt.partitions.snapshot = slow  # type: ignore[method-assign]
+        rt.partitions.merged = slow  # type: ignore[method-assign]
         try:
             publish = asyncio.create_task(rt.publish_once())
             await asyncio.sleep(0.05)
