@@ -7,15 +7,31 @@ watching.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 DEFAULT_INTERVAL_S = 1.0
+
+
+def _as_of_epoch(snapshot: Any, default: float) -> float:
+    value = snapshot.get("as_of") if isinstance(snapshot, dict) else None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return default
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    return default
+
 DEFAULT_TIMEOUT_S = 0.8
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
@@ -57,6 +73,7 @@ class SnapshotPoller:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         now: Callable[[], float] = time.time,
         use_env_proxies: bool = False,
+        accept_list: bool = False,
     ) -> None:
         if interval_s <= 0:
             raise ValueError("interval_s must be > 0")
@@ -74,12 +91,20 @@ class SnapshotPoller:
         self._error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._accept_list = accept_list
+        self._listeners: list[Callable[[Any, float], None]] = []
 
     # ------------------------------------------------------------------ public API
 
     def latest(self) -> tuple[dict | None, float | None, str | None]:
         with self._lock:
             return self._snapshot, self._fetched_at, self._error
+
+    def add_listener(self, listener: Callable[[Any, float], None]) -> None:
+        """Call ``listener(snapshot, t)`` on the poller thread after each good fetch; ``t`` is
+        the snapshot's ``as_of`` (epoch s) when it has one, else the fetch time. A listener
+        that raises is ignored for that fetch."""
+        self._listeners.append(listener)
 
     def start(self) -> SnapshotPoller:
         """Start polling (first fetch immediately). Idempotent while running."""
@@ -109,11 +134,14 @@ class SnapshotPoller:
             self._snapshot = snapshot
             self._fetched_at = fetched_at
             self._error = None
+        for listener in list(self._listeners):
+            with contextlib.suppress(Exception):
+                listener(snapshot, _as_of_epoch(snapshot, fetched_at))
         return True
 
     # ------------------------------------------------------------------ internals
 
-    def _fetch(self) -> dict:
+    def _fetch(self) -> Any:
         request = urllib.request.Request(self.url, headers={"Accept": "application/json"})
         with self._opener.open(request, timeout=self.timeout_s) as response:
             body = response.read(MAX_BODY_BYTES + 1)
@@ -123,7 +151,7 @@ class SnapshotPoller:
             payload: Any = json.loads(body)
         except ValueError as exc:
             raise ValueError(f"invalid JSON: {exc}") from exc
-        if not isinstance(payload, dict):
+        if not (isinstance(payload, dict) or self._accept_list and isinstance(payload, list)):
             raise ValueError(f"snapshot is a JSON {type(payload).__name__}, not an object")
         return payload
 

@@ -40,6 +40,11 @@ if [ "${WALLBOARD_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's Chromium for the browser tests"
   apt_install chromium chromium-driver
 fi
+# The board in Simplified Chinese needs a CJK font (else its labels render as boxes).
+if [ "${WALLBOARD_BROWSER:-0}" = 1 ] && ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
+  say "installing a CJK font (fonts-wqy-zenhei) for the zh-CN board"
+  apt_install fonts-wqy-zenhei fontconfig
+fi
 if [ "${WALLBOARD_TEST_TOOLS:-0}" = 1 ] && { ! command -v promtool >/dev/null || [ ! -x /usr/bin/prometheus-alertmanager ]; }; then
   say "installing Debian's Prometheus and Alertmanager for the rule and alerting tests"
   apt_install prometheus prometheus-alertmanager

@@ -71,16 +71,20 @@ class Shift:
 
 @dataclass(frozen=True)
 class Surge:
-    """Arrivals to ``queue`` multiplied by ``factor`` during ``[start, start + duration_s)``."""
+    """Arrivals to ``queue`` multiplied by ``factor`` during ``[start, start + duration_s)``;
+    with ``every_s`` > 0 the surge repeats every ``every_s`` seconds from ``start``."""
 
     queue: str
     start: float
     duration_s: float
     factor: float
+    every_s: float = 0.0
 
     def factor_at(self, queue: str, t: float) -> float:
-        active = queue == self.queue and self.start <= t < self.start + self.duration_s
-        return self.factor if active else 1.0
+        if queue != self.queue or t < self.start:
+            return 1.0
+        into = (t - self.start) % self.every_s if self.every_s > 0 else t - self.start
+        return self.factor if into < self.duration_s else 1.0
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,19 @@ def default_models(rate: float = 1.0) -> list[QueueModel]:
         QueueModel("sales", 1.6 * rate, 5, mean_talk_s=160.0, mean_patience_s=60.0,
                    transfer_to="billing", transfer_prob=0.05),
         QueueModel("support", 3.0 * rate, 10, mean_talk_s=200.0, mean_acw_s=40.0),
+    ]
+
+
+def story_models(rate: float = 1.0) -> list[QueueModel]:
+    """The demo queues with adequate staffing: service level mostly OK (WARN now and then),
+    so that a scheduled surge stands out (``wallboard demo``)."""
+    return [
+        QueueModel("billing", 2.6 * rate, math.ceil(20 * rate), mean_talk_s=170.0,
+                   overflow_to="support"),
+        QueueModel("sales", 1.6 * rate, math.ceil(10 * rate), mean_talk_s=160.0,
+                   mean_patience_s=60.0, transfer_to="billing", transfer_prob=0.05),
+        QueueModel("support", 3.0 * rate, math.ceil(20 * rate), mean_talk_s=200.0,
+                   mean_acw_s=40.0),
     ]
 
 

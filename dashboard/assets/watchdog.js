@@ -12,8 +12,18 @@
   var probing = false;
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // the time in engine.timezone (its UTC offset is on #wallboard), as the board shows it
   function hhmmss(d) {
-    return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+    var root = document.getElementById("wallboard");
+    var offset = (root && parseInt(root.getAttribute("data-utc-offset-min"), 10)) || 0;
+    var local = new Date(d.getTime() + offset * 60000);
+    var zone = "UTC";
+    if (offset) {
+      var h = Math.floor(Math.abs(offset) / 60), m = Math.abs(offset) % 60;
+      zone += (offset > 0 ? "+" : "-") + h + (m ? ":" + pad(m) : "");
+    }
+    return pad(local.getUTCHours()) + ":" + pad(local.getUTCMinutes()) + ":" +
+      pad(local.getUTCSeconds()) + " " + zone;
   }
 
   function banner() {
@@ -56,8 +66,11 @@
     var silentMs = Date.now() - lastBeat;
     var el = banner();
     if (silentMs > staleMs) {
-      el.textContent = "DISCONNECTED — wallboard server not responding since " +
-        hhmmss(lastBeatWall) + " UTC";
+      // the text in the board's language (dashboard/i18n.py, key "disconnected")
+      var text = root.getAttribute("data-disconnected-" + (root.getAttribute("lang") || "en")) ||
+        root.getAttribute("data-disconnected-en") ||
+        "DISCONNECTED — wallboard server not responding since {time}";
+      el.textContent = text.replace("{time}", hhmmss(lastBeatWall));
       el.hidden = false;
       document.body.classList.add("disconnected");
     } else if (!el.hidden) {

@@ -170,3 +170,29 @@ def test_env_proxy_is_ignored_by_default(server, monkeypatch):
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("no_proxy", "")
     assert SnapshotPoller(server.url).poll_once() is True
+
+
+def test_listeners_get_each_good_snapshot_with_its_as_of(server):
+    got = []
+    poller = SnapshotPoller(server.url, now=FakeClock())
+    poller.add_listener(lambda snap, t: got.append((snap["segments"]["all"]["now"]["waiting"],
+                                                    t)))
+    poller.add_listener(lambda snap, t: 1 / 0)  # a broken listener is ignored
+    assert poller.poll_once() is True
+    from datetime import UTC, datetime
+
+    assert got == [(3, datetime(2026, 11, 22, 1, 15, tzinfo=UTC).timestamp())]
+    server.body = json.dumps({"segments": {"all": {"now": {"waiting": 4}}}}).encode()
+    assert poller.poll_once() is True
+    assert got[1] == (4, 1_795_000_000.0)  # no as_of: the fetch time
+    server.status = 500
+    assert poller.poll_once() is False
+    assert len(got) == 2  # failures are not passed on
+
+
+def test_a_json_list_only_when_accepted(server):
+    server.body = b'[{"name": "SLLow"}]'
+    assert SnapshotPoller(server.url).poll_once() is False
+    alerts = SnapshotPoller(server.url, accept_list=True)
+    assert alerts.poll_once() is True
+    assert alerts.latest()[0] == [{"name": "SLLow"}]
