@@ -194,10 +194,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.app import PortInUse, serve
 
-    d = settings.dashboard
     try:
-        serve(d.snapshot_url, host=d.host, port=d.port, refresh_ms=d.refresh_ms,
-              stale_after_s=d.stale_after_s, http_timeout_s=d.http_timeout_s)
+        serve(settings)
     except PortInUse as exc:  # one line, not werkzeug's advice and traceback
         print(f"wallboard dashboard: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -212,7 +210,14 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     reaches "now" exactly when the run ends: no event ever carries a future ``ts``. Likewise
     ``--output`` without ``--start`` writes the window ``[now - D, now]``.
     """
-    from .simulator import INTRADAY_PROFILE, Simulator, Surge, day_models, default_models
+    from .simulator import (
+        INTRADAY_PROFILE,
+        Simulator,
+        Surge,
+        day_models,
+        default_models,
+        story_models,
+    )
     from .sink import open_sink
 
     now = time.time()
@@ -237,11 +242,15 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         start = now - args.history - lead
         anchor = start + args.history
         end = None if args.duration is None else anchor + args.duration
-    models = (day_models if args.scenario == "day" else default_models)(args.rate)
+    models = {"day": day_models, "story": story_models}.get(args.scenario,
+                                                            default_models)(args.rate)
     surge = None
     if args.surge_queue:
+        if args.surge_every is not None and args.surge_every <= args.surge_for:
+            raise UsageError("--surge-every must be longer than --surge-for (else the surge "
+                             "never ends)")
         surge = Surge(args.surge_queue, anchor + args.surge_after, args.surge_for,
-                      args.surge_factor)
+                      args.surge_factor, args.surge_every or 0.0)
     try:
         sim = Simulator(models, start=start, seed=args.seed, tz=args.timezone or
                         settings.engine.timezone, surge=surge,
@@ -424,6 +433,18 @@ def wait_for_http(url: str, *, timeout_s: float, alive: Callable[[], bool] | Non
     return False
 
 
+DEMO_ALERTS_PORT = 6068  # the sample rule set's alerts.port
+DEMO_BOARD = """# written by `wallboard demo` (used only when no --config is given)
+[dashboard]
+site_name = "Demo contact centre"
+alerts_url = "http://127.0.0.1:{alerts_port}/api/v1/alerts"
+
+[dashboard.boards.demo]
+title = "Demo"
+window = "5m"
+"""
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Broker + worker + simulator + wallboard, until Ctrl-C (or --duration)."""
     _terminate_as_interrupt()
@@ -469,9 +490,29 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         spawn("worker", [*base, "worker", *common, "--port", str(settings.worker.port),
                          "--host", settings.worker.host])
         # A new seed per run: call ids must not repeat across runs on a persisted broker.
+        # The story: adequate staffing, and billing surges 4x for 6 minutes every 15 minutes
+        # (first 2 minutes after the start): tiles go to BREACH and recover, and the surge
+        # alert fires (about 4 minutes in) and resolves (docs/wallboard.md, docs/alerting.md,
+        # tests/unit/dashboard/test_demo_story.py).
         spawn("simulator", [*base, "simulate", *common, "--history", "900",
-                            "--rate", str(args.rate), "--seed", str(time.time_ns() % 2**31)])
-        spawn("dashboard", [*base, "dashboard", "--port", str(settings.dashboard.port),
+                            "--rate", str(args.rate), "--seed", str(time.time_ns() % 2**31),
+                            "--scenario", "story", "--surge-queue", "billing",
+                            "--surge-after", "120", "--surge-for", "360",
+                            "--surge-every", "900", "--surge-factor", "4"])
+        import alerts
+
+        rules = Path(alerts.__file__).parent / "rules.example.toml"
+        spawn("alerts", [*base, "alerts", *common, "--rules", str(rules),
+                         "--port", str(DEMO_ALERTS_PORT),
+                         "--source", f"{worker_url}/api/v1/snapshot"])
+        board_base = base
+        if not args.config:  # the story board: a 5-minute window shows the recovery soon
+            demo_config = broker.spec.state_dir.parent / "demo" / "wallboard.toml"
+            demo_config.parent.mkdir(parents=True, exist_ok=True)
+            demo_config.write_text(DEMO_BOARD.format(alerts_port=DEMO_ALERTS_PORT),
+                                   encoding="utf-8")
+            board_base = [*base, "--config", str(demo_config)]
+        spawn("dashboard", [*board_base, "dashboard", "--port", str(settings.dashboard.port),
                             "--host", settings.dashboard.host,
                             "--snapshot-url", f"{worker_url}/api/v1/snapshot"])
         # Each URL is printed once it answers, not before.
@@ -485,6 +526,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         if not answers("dashboard", board_url):
             return EXIT_FAILURE
         print(f"  wallboard:  {board_url}")
+        alerts_url = f"http://127.0.0.1:{DEMO_ALERTS_PORT}/api/v1/alerts"
+        if answers("alerts", f"http://127.0.0.1:{DEMO_ALERTS_PORT}/api/v1/health"):
+            print(f"  alerts:     {alerts_url}")
         print("\nPress Ctrl-C to stop everything.", flush=True)
         deadline = None if args.duration is None else time.monotonic() + args.duration
         while deadline is None or time.monotonic() < deadline:
@@ -569,9 +613,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="A queue simulator (Poisson arrivals, abandons, agents) that "
                        "sends contract events to Kafka in real time, or writes JSON Lines.")
     kafka_flags(s)
-    s.add_argument("--scenario", choices=["demo", "day"], default="demo",
+    s.add_argument("--scenario", choices=["demo", "day", "story"], default="demo",
                    help="demo: three queues near capacity, all agents on; day: intraday "
-                   "arrival profile with shifts (default: demo)")
+                   "arrival profile with shifts; story: adequate staffing, for a scheduled "
+                   "surge to stand out (default: demo)")
     s.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     s.add_argument("--rate", type=_factor, default=1.0,
                    help="multiply every queue's arrival rate, up to 1000 (default: 1.0)")
@@ -591,6 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="surge start after the simulated 'now' (default: 300)")
     s.add_argument("--surge-for", type=_sim_length, default=600.0, metavar="SECONDS",
                    help="surge length (default: 600)")
+    s.add_argument("--surge-every", type=_sim_length, metavar="SECONDS",
+                   help="repeat the surge every this many seconds (default: once)")
     s.add_argument("--surge-factor", type=_factor, default=4.0,
                    help="arrival-rate multiplier during the surge, up to 1000 (default: 4)")
     s.add_argument("--output", type=output_path, metavar="FILE",
@@ -641,6 +688,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_asterisk(sub, kafka_flags)
     add_replay_bank(sub, kafka_flags)
+    from alerts.cli import add_parser as add_alerts
+
+    add_alerts(sub, kafka_flags)
 
     m = sub.add_parser("demo", help="broker + worker + simulator + wallboard until Ctrl-C",
                        description="Everything a person needs to see a live board.")

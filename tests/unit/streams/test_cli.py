@@ -362,10 +362,12 @@ def test_demo_prints_each_url_after_it_answered(tmp_path, capsys, monkeypatch):
     asked = fake_demo(tmp_path, monkeypatch, answering={"health", "8050"})
     assert cli.cmd_demo(Settings(), demo_args()) == 0
     out, err = capsys.readouterr()
-    assert asked == ["http://127.0.0.1:6066/api/v1/health", "http://127.0.0.1:8050/"]
+    assert asked == ["http://127.0.0.1:6066/api/v1/health", "http://127.0.0.1:8050/",
+                     "http://127.0.0.1:6068/api/v1/health"]
     lines = [line.strip() for line in out.splitlines()]
     assert lines.index("snapshot:   http://127.0.0.1:6066/api/v1/snapshot") \
         < lines.index("wallboard:  http://127.0.0.1:8050/") \
+        < lines.index("alerts:     http://127.0.0.1:6068/api/v1/alerts") \
         < lines.index("Press Ctrl-C to stop everything.")
     assert err == ""
 
