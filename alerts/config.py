@@ -184,6 +184,13 @@ def _strings(key: str, value: Any, *, allow_empty: bool = False, limit: int = 25
     return tuple(value)
 
 
+def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``choices``; else a ConfigError naming ``key``."""
+    if value not in choices:
+        raise ConfigError(f"{key}: must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _check_figure(key: str, figure: Any) -> str:
     if not isinstance(figure, str) or not figure:
         raise ConfigError(f"{key}: expected a snapshot figure such as "
@@ -223,9 +230,7 @@ def _rule(name: str, key: str, table: Any) -> Rule:
     if not _NAME.match(name):
         raise ConfigError(f"{key}: rule names are 1..64 letters, digits or _.:-, got {name!r}")
     t = _Keys(key, table)
-    kind = t.pop("kind", "threshold")
-    if kind not in KINDS:
-        raise ConfigError(f"{key}.kind: must be one of {', '.join(KINDS)}, got {kind!r}")
+    kind = _choice(f"{key}.kind", t.pop("kind", "threshold"), KINDS)
     args: dict[str, Any] = {"name": name, "kind": kind}
     if t.has("segments"):
         args["segments"] = _strings(f"{key}.segments", t.pop("segments"))
@@ -233,11 +238,7 @@ def _rule(name: str, key: str, table: Any) -> Rule:
         if t.has(cfg):
             args[attr] = parse_duration(f"{key}.{cfg}", t.pop(cfg))
     if t.has("on_no_data"):
-        value = t.pop("on_no_data")
-        if value not in NO_DATA:
-            raise ConfigError(f"{key}.on_no_data: must be one of {', '.join(NO_DATA)}, "
-                              f"got {value!r}")
-        args["on_no_data"] = value
+        args["on_no_data"] = _choice(f"{key}.on_no_data", t.pop("on_no_data"), NO_DATA)
     if t.has("no_data_resolve"):
         args["no_data_resolve_s"] = parse_duration(f"{key}.no_data_resolve",
                                                    t.pop("no_data_resolve"))
@@ -262,9 +263,7 @@ def _rule(name: str, key: str, table: Any) -> Rule:
         args["op"] = ">" if above is not None else "<"
         first = _number(f"{key}.{'above' if above is not None else 'below'}",
                         above if above is not None else below)
-        severity = t.pop("severity", "warning")
-        if severity not in SEVERITIES:
-            raise ConfigError(f"{key}.severity: must be warning or critical, got {severity!r}")
+        severity = _choice(f"{key}.severity", t.pop("severity", "warning"), SEVERITIES)
         args["warning" if severity == "warning" else "critical"] = first
         if t.has("critical"):
             if severity == "critical":
@@ -551,11 +550,7 @@ def parse_alerts(data: Any, key: str = "alerts", *, default_timezone: str = "UTC
     check_timezone(f"{key}.timezone", tz)
     args["timezone"] = tz
     if t.has("language"):
-        lang = t.pop("language")
-        if lang not in LANGUAGES:
-            raise ConfigError(f"{key}.language: must be one of {', '.join(LANGUAGES)}, "
-                              f"got {lang!r}")
-        args["language"] = lang
+        args["language"] = _choice(f"{key}.language", t.pop("language"), LANGUAGES)
     if t.has("eval_interval"):
         args["eval_interval_s"] = parse_duration(f"{key}.eval_interval", t.pop("eval_interval"),
                                                  low=0.1, high=3600)
