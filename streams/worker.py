@@ -59,6 +59,7 @@ __all__ = ["Runtime", "WallboardWorker", "create_app", "run_worker"]
 log = logging.getLogger("wallboard.worker")
 
 PROBE_INTERVAL_S = 2.0
+SEND_TIMEOUT_S = 10.0
 LOG_THROTTLE_S = 30.0
 _JSON = "application/json"
 
@@ -104,6 +105,9 @@ class Runtime:
         self._outgoing: dict = {}
         self._partials_sent: dict = {}
         self._snapshot_sent = 0.0
+        self._to_send: dict = {}
+        self._snapshot_to_send: bytes | None = None
+        self._send_wakeup = asyncio.Event()
         self.published: Published | None = None
         self._lock: asyncio.Lock | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(
@@ -265,13 +269,30 @@ class Runtime:
         self.published = published
         self._log_folding(published.folded)
         outgoing, self._outgoing = self._outgoing, {}
-        if self.input is not None and (outgoing or self._due_snapshot()):
-            try:
-                await self.input.publish(outgoing, published.body if self._due_snapshot()
-                                         else None)
-            except Exception as exc:  # noqa: BLE001 - serving goes on; the next one retries
-                log.warning("publishing partials failed: %s", exc)
+        if self.input is not None:  # handed to the sender: a broker outage must not hold us
+            self._to_send.update(outgoing)  # per partition, the newest partial wins
+            if self._due_snapshot():
+                self._snapshot_to_send = published.body
+            if self._to_send or self._snapshot_to_send is not None:
+                self._send_wakeup.set()
         return published
+
+    async def _sender(self) -> None:
+        """Sends the partials and the merged snapshot to Kafka, off the publisher: while a
+        send waits (e.g. the broker is down) snapshots go on, and only the newest partial of
+        each partition and the newest snapshot wait to be sent."""
+        assert self.input is not None
+        while True:
+            await self._send_wakeup.wait()
+            self._send_wakeup.clear()
+            partials, self._to_send = self._to_send, {}
+            snapshot, self._snapshot_to_send = self._snapshot_to_send, None
+            try:
+                await asyncio.wait_for(self.input.publish(partials, snapshot),
+                                       timeout=SEND_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 - the next round sends newer ones
+                log.warning("partials not published (%s: %s); newer ones follow",
+                            type(exc).__name__, exc)
 
     def _due_snapshot(self) -> bool:
         """The merged snapshot goes to the snapshots topic at most once a second."""
@@ -418,6 +439,7 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.input.run(), name="wallboard-input"))
             self._tasks.append(asyncio.create_task(self.input.run_partials(),
                                                    name="wallboard-partials"))
+            self._tasks.append(asyncio.create_task(self._sender(), name="wallboard-sender"))
 
     async def stop(self) -> None:
         for task in self._tasks:
