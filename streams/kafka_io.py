@@ -45,6 +45,7 @@ __all__ = ["InputConsumer", "read_checkpoints"]
 log = logging.getLogger("wallboard.kafka")
 
 RETRY_S = 2.0
+CHECKPOINT_SEND_TIMEOUT_S = 15.0  # a checkpoint not acknowledged by then is retried later
 STATE_READ_TIMEOUT_S = 60.0
 
 
@@ -204,15 +205,17 @@ class InputConsumer:
                 offset = state.next_offset
                 data = await self.run_in_thread(self.partitions.checkpoint, tp)
             try:
-                await producer.send_and_wait(self.settings.kafka.state_topic, data,
-                                             key=checkpoint_key(self.settings.worker.app_id, tp))
+                await asyncio.wait_for(producer.send_and_wait(
+                    self.settings.kafka.state_topic, data,
+                    key=checkpoint_key(self.settings.worker.app_id, tp)),
+                    timeout=CHECKPOINT_SEND_TIMEOUT_S)
                 if self.consumer is not None and tp in {
                         (p.topic, p.partition) for p in self.consumer.assignment()}:
                     # the group's committed offset follows the checkpoint (for lag tooling)
                     await self.consumer.commit({TopicPartition(*tp): offset})
-            except (KafkaError, OSError) as exc:
+            except (KafkaError, OSError, TimeoutError) as exc:
                 log.warning("checkpoint of %s/%d (%s) not written: %s", tp[0], tp[1], reason,
-                            exc)
+                            exc or type(exc).__name__)
                 continue
             self.partitions.mark_checkpointed(tp, offset, len(data))
             self.checkpoints_written += 1
