@@ -458,7 +458,7 @@ class KafkaBroker:
                "-XX:+UseG1GC", "-Djava.awt.headless=true",
                f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
         if not (self.data_dir / "meta.properties").is_file():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = new_cluster_id()
             fmt = subprocess.run([*jvm, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(props)],
                                  capture_output=True, text=True, check=False)
             if fmt.returncode != 0:
@@ -571,6 +571,15 @@ def port_free(host: str, port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id (a UUID, base64url) that does not start with "-": kafka-storage
+    would read such an id as an option, and one start in 64 failed that way."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def create_topics(bootstrap: str, topics: Mapping[str, int], *, timeout_s: float = 60.0,

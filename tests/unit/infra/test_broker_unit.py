@@ -228,3 +228,14 @@ def test_initial_heap_is_a_quarter(heap, initial):
 def test_bad_heap_is_rejected():
     with pytest.raises(BrokerError, match="heap: expected a size"):
         min_heap("lots")
+
+
+def test_cluster_ids_never_start_with_a_dash_the_storage_tool_would_read_as_an_option():
+    import base64
+
+    from infra.broker import new_cluster_id
+
+    ids = [new_cluster_id() for _ in range(3000)]  # about 47 would start with "-" by chance
+    assert not any(i.startswith("-") for i in ids)
+    assert all(len(base64.urlsafe_b64decode(i + "==")) == 16 for i in ids)
+    assert len(set(ids)) == len(ids)
