@@ -142,9 +142,10 @@ def faust_counting(kafka, n: int, tmp: Path) -> float | None:  # noqa: ANN001
     return None
 
 
-def start_worker(config: Path, log: Path) -> subprocess.Popen:
+def start_worker(config: Path, log: Path, port: int | None = None) -> subprocess.Popen:
+    extra = [] if port is None else ["--port", str(port)]
     return subprocess.Popen([sys.executable, "-m", "streams.cli", "--config", str(config),
-                             "worker"], stdout=log.open("ab"), stderr=subprocess.STDOUT)
+                             "worker", *extra], stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 def wait_health(port: int, timeout: float = 120) -> dict:
@@ -179,15 +180,28 @@ def worker_catchup(config: Path, port: int, n: int, tmp: Path) -> tuple[float, d
         proc.wait(timeout=30)
 
 
-def live(kafka, config: Path, port: int, rate: int, seconds: float, tmp: Path) -> dict:  # noqa: ANN001
-    """Produce at ``rate`` events/s; measure produce -> visible with markers."""
+def live(kafka, config: Path, port: int, rate: int, seconds: float, tmp: Path,  # noqa: ANN001
+         workers: int = 1) -> dict:
+    """Produce at ``rate`` events/s; measure produce -> visible with markers, on the first
+    worker's (global) snapshot, with ``workers`` workers in the group."""
+    from infra.broker import free_port
     from streams.producer import EventProducer
     from streams.simulator import Simulator, default_models
 
-    proc = start_worker(config, tmp / f"live-{rate}.log")
+    procs = [start_worker(config, tmp / f"live-{rate}-{workers}.log")]
+    procs += [start_worker(config, tmp / f"live-{rate}-{workers}-{i}.log", free_port())
+              for i in range(1, workers)]
     delays: list[float] = []
     try:
         wait_health(port)
+        if workers > 1:  # every worker owns some partitions before the traffic starts
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                owners = {p["owner"] for p in get_json(
+                    f"http://127.0.0.1:{port}/api/v1/health")["partitions"]["detail"]}
+                if owners == {"here", "another worker"}:
+                    break
+                time.sleep(0.5)
         producer = EventProducer(kafka, client_id="bench-live")
         stop = threading.Event()
         scrape_s: list[float] = []
@@ -209,6 +223,7 @@ def live(kafka, config: Path, port: int, rate: int, seconds: float, tmp: Path) -
         t_start = time.monotonic()
         sent = 0
         marker = 0
+        run = f"{rate}-{workers}-{time.time_ns() % 10**9}"
         while time.monotonic() - t_start < seconds:
             tick = time.time()
             batch = sim.advance(tick)
@@ -224,7 +239,7 @@ def live(kafka, config: Path, port: int, rate: int, seconds: float, tmp: Path) -
                 sent = target
             if int(time.monotonic() - t_start) > marker:  # one marker a second
                 marker += 1
-                queue = f"marker-{rate}-{marker}"
+                queue = f"marker-{run}-{marker}"  # a queue of its own, new in this run
                 producer.send([{"v": 1, "event_id": f"m-{queue}", "type": "call.queued",
                                 "ts": _iso(time.time()), "call_id": f"m-{queue}",
                                 "queue": queue}])
@@ -237,10 +252,13 @@ def live(kafka, config: Path, port: int, rate: int, seconds: float, tmp: Path) -
         time.sleep(3)
         stop.set()
         health = get_json(f"http://127.0.0.1:{port}/api/v1/health")
-        return {"rate": rate, "sent": sent, "delays": sorted(delays), "health": health}
+        return {"rate": rate, "sent": sent, "delays": sorted(delays), "health": health,
+                "workers": workers}
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
 
 
 def _iso(t: float) -> str:
@@ -263,7 +281,8 @@ def _watch(port: int, queue: str, sent_at: float, out: list[float]) -> None:
 def report_live(out: dict, args: argparse.Namespace) -> None:
     d = out["delays"]
     lag = [p["lag"] for p in out["health"]["partitions"]["detail"]]
-    print(f"live {out['rate']}/s for {args.live_seconds:.0f} s ({out['sent']} events, snapshot "
+    print(f"live {out['rate']}/s, {out['workers']} worker(s), for {args.live_seconds:.0f} s "
+          f"({out['sent']} events, snapshot "
           f"every {args.snapshot_interval} s): produce -> visible p50 {pct(d, 0.5) * 1000:.0f} "
           f"ms, p99 {pct(d, 0.99) * 1000:.0f} ms over {len(d)} of "
           f"{int(args.live_seconds)} markers; lag at the end {lag}")
@@ -281,9 +300,10 @@ def main() -> None:
     ap.add_argument("--live", default="2000,5000", help="rates for the live test ('' = skip)")
     ap.add_argument("--live-seconds", type=float, default=30.0)
     ap.add_argument("--no-faust", action="store_true")
-    ap.add_argument("--snapshot-interval", type=float, default=1.0,
-                    help="worker.snapshot_interval_s (default 1.0, the default)")
+    ap.add_argument("--snapshot-interval", type=float, default=0.25,
+                    help="worker.snapshot_interval_s (default 0.25, the product's default)")
     ap.add_argument("--skip-catchup", action="store_true", help="only the live runs")
+    ap.add_argument("--workers", default="1", help="worker counts for the live runs, e.g. 1,3")
     args = ap.parse_args()
 
     from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
@@ -307,7 +327,8 @@ def main() -> None:
                           f'app_id = "bench-{port}"\nport = {port}\nstate_dir = "{tmp}"\n'
                           f"snapshot_interval_s = {args.snapshot_interval}\n", encoding="utf-8")
         for r in [int(x) for x in args.live.split(",") if x] if args.skip_catchup else []:
-            report_live(live(kafka, config, port, r, args.live_seconds, tmp), args)
+            for w in [int(x) for x in args.workers.split(",")]:
+                report_live(live(kafka, config, port, r, args.live_seconds, tmp, w), args)
         if args.skip_catchup:
             return
         aio = asyncio.run(bare_aiokafka(kafka, n))
@@ -331,7 +352,8 @@ def main() -> None:
               f"catch-up" + (f"; sizes {min(sizes)}..{max(sizes)} bytes (compressed)"
                              if sizes else " (it ended before the first interval)"))
         for r in [int(x) for x in args.live.split(",") if x]:
-            report_live(live(kafka, config, port, r, args.live_seconds, tmp), args)
+            for w in [int(x) for x in args.workers.split(",")]:
+                report_live(live(kafka, config, port, r, args.live_seconds, tmp, w), args)
     finally:
         broker.stop()
 
