@@ -31,6 +31,7 @@ seconds as floats.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import math
@@ -50,7 +51,8 @@ from .config import ALL_SEGMENT, OTHER_SEGMENT, TODAY, EngineSettings, SegmentPo
 from .timefmt import rfc3339
 
 __all__ = ["ALL", "OTHER", "STATE_VERSION", "WINDOW_KEYS", "Engine", "Partial", "SnapshotMerger",
-           "StateError",
+           "StateError", "DEQUEUE_REASONS", "TOTALS_BUCKETS", "WAIT_BUCKETS_S",
+           "wait_bucket_edges_ms",
            "format_as_of", "wait_bin", "wait_bin_floor_s"]
 
 ALL = ALL_SEGMENT
@@ -89,6 +91,26 @@ _OUTCOME_OF = {"call.answered": "answered", "call.abandoned": "abandoned",
 _LINEAR_BINS = 60
 _GROWTH = 1.05
 _LOG_GROWTH = math.log(_GROWTH)
+
+# Monotonic totals per segment (``Engine.totals``): the nine counters and the two sums of the
+# aggregate slots, the dequeued visits by ``reason`` (DEQUEUE_REASONS), then the answered
+# waits per cumulative bucket ``wait <= edge`` of :func:`wait_bucket_edges_ms` (the
+# segment's SL threshold is always an edge).
+WAIT_BUCKETS_S = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
+DEQUEUE_REASONS = ("timeout", "transfer", "callback", "ivr_exit", "overflow", "other")
+TOTALS_BUCKETS = 11 + len(DEQUEUE_REASONS)  # index of the first wait bucket in a totals row
+
+
+@functools.lru_cache(maxsize=1024)
+def _bucket_mask(n_edges: int, first: int) -> int:
+    """One in the lane of every wait bucket from ``first`` on (buckets are cumulative)."""
+    return sum(1 << (64 * (TOTALS_BUCKETS + i)) for i in range(first, n_edges))
+
+
+@functools.lru_cache(maxsize=256)
+def wait_bucket_edges_ms(t_ms: int) -> tuple[int, ...]:
+    """The wait histogram's bucket edges (ms) of a segment whose SL threshold is ``t_ms``."""
+    return tuple(sorted({s * 1000 for s in WAIT_BUCKETS_S} | {t_ms}))
 
 
 class StateError(ValueError):
@@ -349,6 +371,10 @@ class Engine:
         self._seen_cutoff = -(2**62)  # event ids older than this may have been forgotten
         self._maintenances = 0
         self.outcomes: Counter[str] = Counter()
+        # Final records per segment, never retracted (see :meth:`_finalize`), and a copy as
+        # of the last :meth:`to_bytes` (what a checkpoint holds).
+        self._totals: dict[str, int] = {}  # packed rows, see totals
+        self.saved_totals: dict[str, list[int]] = {}
         # Calls that may have a visit waiting as of a supported instant (the "now" block
         # walks these only); pruned by _now once every visit closed before that horizon.
         self._live: dict[str, _Call] = {}
@@ -596,6 +622,47 @@ class Engine:
             base = cell.day_base[day] = Agg()
         base.add(kind, value, sign)
 
+    def _finalize(self, call: _Call) -> None:
+        """Add a call's records to the totals when the engine drops it: its events are final
+        (older than the watermark by max_future_s) and every visit is closed, so no later
+        event can retract them. A late event of a dropped call starts a new call (held, then
+        orphaned), so a total never goes backwards. Rows are packed like :class:`Agg`: one
+        int, a 64-bit lane per slot, so adding a call is one addition per segment."""
+        deltas: dict[_Cell, int] = {}
+        reasons: dict[int, int] | None = None
+        kind_c = _KIND_C
+        for cell, ms, kind, value in call.contribs:
+            d = kind_c[kind]
+            if kind == ANSWERED or kind == ANSWERED_IN_SL:  # noqa: SIM109 - hot path
+                edges = wait_bucket_edges_ms(cell.t_ms)
+                d += (value << _WAIT_SHIFT) + _bucket_mask(len(edges),
+                                                           bisect.bisect_left(edges, value))
+            elif kind == HANDLED:
+                d += value << _HANDLE_SHIFT
+            elif kind == DEQUEUED:
+                if reasons is None:  # dequeue time -> its reason's lane
+                    reasons = {_ms(ev.ts): 1 << (_C_LANE * (11 + DEQUEUE_REASONS.index(
+                        ev.reason if ev.reason in DEQUEUE_REASONS else "other")))
+                        for _, ev in call.events if ev.type == "call.dequeued"}
+                d += reasons.get(ms, 1 << (_C_LANE * (TOTALS_BUCKETS - 1)))
+            deltas[cell] = deltas.get(cell, 0) + d
+        packed = self._totals
+        for cell, d in deltas.items():
+            for name in cell.segments:
+                packed[name] = packed.get(name, 0) + d
+
+    @property
+    def totals(self) -> dict[str, list[int]]:
+        """Final records per segment (a copy): the nine counters and the two sums in slot
+        order, the dequeued visits by DEQUEUE_REASONS, then the cumulative wait buckets of
+        :func:`wait_bucket_edges_ms` for the segment's SL threshold."""
+        return {name: self._unpack_totals(name, v) for name, v in self._totals.items()}
+
+    def _unpack_totals(self, name: str, packed: int) -> list[int]:
+        n = TOTALS_BUCKETS + len(wait_bucket_edges_ms(
+            round(self.settings.policy_for(name).sl_threshold_s * 1000)))
+        return [(packed >> (_C_LANE * i)) & _C_MASK for i in range(n)]
+
     # -- segments ------------------------------------------------------------------------------
     def _own_segment(self, queue: str) -> str | None:
         """The segment named for ``queue``: itself while there is room, else ``other``;
@@ -700,6 +767,7 @@ class Engine:
                     expiry.append((v.q if v.outcome is None else v.a, call_id))  # type: ignore[arg-type]
                     break
             else:
+                self._finalize(call)
                 del calls[call_id]
                 self._live.pop(call_id, None)
                 held = call.classes.count("held")
@@ -949,7 +1017,9 @@ class Engine:
             "other_used": self._other_used,
             "folded": dict(self.folded),
             "outcomes": dict(self.outcomes),
+            "totals": (totals := self.totals),
         }
+        self.saved_totals = totals
         return orjson.dumps(state)
 
     @classmethod
@@ -1016,6 +1086,15 @@ class Engine:
         engine._final_queue.extend(sorted(finals))
         engine._expiry_queue.extend(sorted(expiries))
         engine.outcomes = Counter(state["outcomes"])
+        totals = state.get("totals", {})  # absent in states saved before the totals
+        if not isinstance(totals, dict) or not all(
+                isinstance(v, list) and all(isinstance(x, int) and 0 <= x <= _C_MASK for x in v)
+                for v in totals.values()):
+            raise StateError("state's totals are not lists of non-negative integers per "
+                             "segment")
+        engine._totals = {name: sum(x << (_C_LANE * i) for i, x in enumerate(row))
+                          for name, row in totals.items()}
+        engine.saved_totals = engine.totals
         return engine
 
 

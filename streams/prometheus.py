@@ -1,120 +1,438 @@
 """Prometheus exposition of the snapshot: a custom Collector that reads, never computes.
 
-Every value comes from the engine's snapshot (metrics.md) and the worker's own counters, so
-``/metrics`` and ``/api/v1/snapshot`` cannot disagree.
+Every value comes from the engine's snapshot (metrics.md), the engines' checkpointed totals
+and the worker's own counters, so ``/metrics`` and ``/api/v1/snapshot`` cannot disagree. The
+worker renders it once per snapshot; a scrape is served from those bytes. Every metric, its
+type, labels and help: docs/metrics.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import platform
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import metadata
+from typing import Any
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import (
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    InfoMetricFamily,
+)
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-__all__ = ["WallboardCollector"]
+from .engine import DEQUEUE_REASONS, TOTALS_BUCKETS, wait_bucket_edges_ms
 
-# window figure -> (metric name suffix, help); counts are gauges of the rolling window
-_WINDOW_METRICS = {
-    "offered": ("offered", "Queue visits offered (queued) in the window"),
-    "answered": ("answered", "Queue visits answered in the window"),
-    "answered_in_sl": ("answered_in_sl",
+__all__ = ["PREFIX", "CheckpointedTotals", "MetricsRenderer", "Pipeline", "ProcessCounts",
+           "WallboardCollector", "build_info"]
+
+PREFIX = "callcenter"
+# outcomes of records that were dead-lettered (streams.processor), the "reason class"
+DEAD_LETTER_CLASSES = ("invalid", "tombstone", "internal")
+# the engine's classifications of valid events (Engine.outcomes), always exported
+ENGINE_OUTCOMES = ("applied", "held", "orphaned", "duplicate", "already_waiting",
+                   "already_handled", "already_ended", "expired")
+FOLDED_KINDS = ("queue_events", "agent_queues")
+AGENT_STATES = ("available", "on_call", "acw", "not_ready")
+
+# window figure -> (metric name, help, scale); counts are gauges of the rolling window
+_WINDOW_COUNTS = {
+    "offered": ("offered_calls", "Queue visits offered (queued) in the window"),
+    "answered": ("answered_calls", "Queue visits answered in the window"),
+    "answered_in_sl": ("answered_in_sl_calls",
                        "Queue visits answered within the service-level threshold in the window"),
-    "abandoned": ("abandoned", "Queue visits abandoned in the window (short abandons included)"),
-    "short_abandoned": ("short_abandoned",
+    "abandoned": ("abandoned_calls",
+                  "Queue visits abandoned in the window (short abandons included)"),
+    "short_abandoned": ("short_abandoned_calls",
                         "Queue visits abandoned before short_abandon_s in the window"),
-    "dequeued": ("dequeued", "Queue visits that left unanswered and not abandoned in the window"),
-    "handled": ("handled", "Queue visits whose handling completed in the window"),
-    "sl_met": ("sl_met", "Service-level events: met, in the window"),
-    "sl_missed": ("sl_missed", "Service-level events: missed (callers still waiting past T "
-                  "included), in the window"),
-    "service_level": ("service_level", "sl_met / (sl_met + sl_missed); absent when no events"),
-    "asa_s": ("asa_seconds", "Mean wait of the visits answered in the window"),
-    "wait_p50_s": ("wait_p50_seconds", "Median wait of the visits answered in the window"),
-    "wait_p90_s": ("wait_p90_seconds", "90th percentile wait of the visits answered"),
-    "aht_s": ("aht_seconds", "Mean handle time of the visits handled in the window"),
-    "abandon_rate": ("abandon_rate", "(abandoned - short) / (answered + abandoned - short)"),
+    "dequeued": ("dequeued_calls",
+                 "Queue visits that left unanswered and not abandoned in the window"),
+    "handled": ("handled_calls", "Queue visits whose handling completed in the window"),
+    "sl_met": ("service_level_met_calls", "Service-level events met in the window"),
+    "sl_missed": ("service_level_missed_calls", "Service-level events missed in the window "
+                  "(callers still waiting past T included)"),
 }
-_FORECAST_METRICS = {
-    "arrival_rate_per_min": ("arrival_rate_per_minute", "Offered in 15 min / 15"),
-    "aht_s": ("aht_seconds", "Handle time used: aht of 60 min, else default_aht_s"),
-    "traffic_erlangs": ("traffic_erlangs", "Offered traffic A = arrival rate x AHT"),
-    "overloaded": ("overloaded", "1 when staffed agents <= traffic (the queue is unstable)"),
-    "p_wait": ("p_wait", "Erlang C probability that a caller waits"),
-    "service_level": ("service_level", "Erlang C service level with the staffed agents"),
-    "asa_s": ("asa_seconds", "Erlang C mean wait with the staffed agents"),
-    "occupancy": ("occupancy", "traffic / staffed agents"),
-    "agents_required": ("agents_required", "Smallest agent count meeting sl_target"),
+_WINDOW_DERIVED = {
+    "service_level": ("service_level_ratio",
+                      "sl_met / (sl_met + sl_missed) in the window; absent when both are 0"),
+    "asa_s": ("asa_seconds", "Mean wait of the visits answered in the window; absent when none"),
+    "wait_p50_s": ("wait_p50_seconds", "Median wait of the visits answered in the window; "
+                   "absent when none"),
+    "wait_p90_s": ("wait_p90_seconds", "90th percentile wait of the visits answered in the "
+                   "window; absent when none"),
+    "aht_s": ("aht_seconds", "Mean handle time of the visits handled in the window; absent "
+              "when none"),
+    "abandon_rate": ("abandon_ratio", "(abandoned - short) / (answered + abandoned - short) "
+                     "in the window; absent when the denominator is 0"),
 }
+# forecast key -> (metric name, help, factor)
+_FORECAST = {
+    "arrival_rate_per_min": ("arrival_rate_per_second", "Offered in 15 min / 900 s", 1 / 60),
+    "aht_s": ("aht_seconds", "Handle time used: the AHT of 60 min, else default_aht_s", 1.0),
+    "traffic_erlangs": ("traffic_erlangs", "Offered traffic A = arrival rate x AHT", 1.0),
+    "overloaded": ("overloaded", "1 when staffed agents <= traffic (the queue is unstable)",
+                   1.0),
+    "p_wait": ("wait_probability_ratio", "Probability that a caller waits", 1.0),
+    "service_level": ("service_level_ratio", "Service level with the staffed agents", 1.0),
+    "asa_s": ("asa_seconds", "Mean wait with the staffed agents", 1.0),
+    "occupancy": ("occupancy_ratio", "Traffic / staffed agents", 1.0),
+    "agents_required": ("agents_required", "Smallest agent count meeting sl_target", 1.0),
+}
+# Engine.totals slot -> (counter name without _total, help)
+_TOTALS = (
+    (0, "calls_offered", "Queue visits offered (queued)"),
+    (1, "calls_answered", "Queue visits answered"),
+    (2, "calls_answered_in_sl", "Queue visits answered within the SL threshold"),
+    (3, "calls_abandoned", "Queue visits abandoned (short abandons included)"),
+    (4, "calls_short_abandoned", "Queue visits abandoned before short_abandon_s"),
+    (6, "calls_handled", "Queue visits whose handling completed"),
+    (7, "service_level_met", "Service-level events met"),
+    (8, "service_level_missed", "Service-level events missed"),
+)
+_C_WAIT_MS, _C_HANDLE_MS, _N_SLOTS = 9, 10, 11
+_FINAL = ("; final records only (calls the engine closed), as of the partition's last "
+          "checkpoint; sum by (segment) over every worker is the global figure")
+
+
+def build_info() -> dict[str, str]:
+    """The labels of ``callcenter_build_info``."""
+    try:
+        version = metadata.version("cc-wallboard")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return {"version": version, "python_version": platform.python_version()}
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What the worker knows about itself at one render (the snapshot's companion)."""
+
+    now: float                                            # wall clock of the render
+    counts: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (topic, outcome)
+    outcomes: Mapping[str, int] = field(default_factory=dict)
+    folded: Mapping[str, int] = field(default_factory=dict)
+    # call-topic partition -> segment -> Engine.totals row (as of its last checkpoint)
+    totals: Mapping[int, Mapping[str, list[int]]] = field(default_factory=dict)
+    sl_threshold_ms: Mapping[str, int] = field(default_factory=dict)  # per segment
+    configured: frozenset[str] = frozenset()              # names of configured segments
+    topics: tuple[str, ...] = ()                          # input topics (series from 0)
+    snapshot_build_s: float | None = None
+    partials_publish_s: float | None = None
+    broker_reachable: bool | None = None
+    last_record_age_s: float | None = None
+    info: Mapping[str, str] = field(default_factory=build_info)
+
+
+class CheckpointedTotals:
+    """The engines' totals as of each partition's last acknowledged checkpoint.
+
+    ``Engine.to_bytes`` keeps a copy of its totals (``saved_totals``); when a partition's
+    ``checkpoint_at`` changes (the checkpoint was written) that copy is adopted. A restarted
+    worker or a partition's new owner restores exactly those totals, so the exported counters
+    never go backwards. Call :meth:`update` while the engines are still (under the lock).
+    One narrow case remains: a snapshot that first notices a written checkpoint only after
+    the next one was already serialized (snapshots run about 20 times per checkpoint
+    interval) adopts the newer totals before they are written.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[Any, tuple[float | None, dict[str, list[int]]]] = {}
+
+    def update(self, states: Mapping[Any, Any]) -> dict[Any, dict[str, list[int]]]:
+        out = {}
+        for tp, state in states.items():
+            held = self._held.get(tp)
+            if held is None or held[0] != state.checkpoint_at:
+                held = self._held[tp] = (state.checkpoint_at,
+                                         state.processor.engine.saved_totals)
+            out[tp] = held[1]
+        for tp in [tp for tp in self._held if tp not in states]:
+            del self._held[tp]
+        return out
+
+
+class ProcessCounts:
+    """Records consumed by this process, by ``(topic, outcome)``: a conventional counter that
+    starts at 0 with the process and never goes down (Prometheus reads a restart as a reset).
+
+    A partition's processor counts are restored from its checkpoint; this subtracts what the
+    partition had when this process first saw it (nothing for a partition started without a
+    checkpoint) and keeps the counts of partitions that left. Call :meth:`update` under the
+    lock.
+    """
+
+    def __init__(self) -> None:
+        self._base: dict[Any, tuple[Any, dict]] = {}     # tp -> (state, counts at first sight)
+        self._last: dict[Any, Counter] = {}
+        self._retired: Counter = Counter()
+
+    def update(self, states: Mapping[Any, Any]) -> dict[tuple[str, str], int]:
+        for tp in [tp for tp, (state, _) in self._base.items()
+                   if states.get(tp) is not state]:  # revoked (or assigned anew since)
+            self._retired.update(self._last.pop(tp, Counter()))
+            del self._base[tp]
+        out = Counter(self._retired)
+        for tp, state in states.items():
+            counts = state.processor.counts
+            if tp not in self._base:
+                start = {} if state.restored_from is None else dict(counts)
+                self._base[tp] = (state, start)
+            base = self._base[tp][1]
+            delta = Counter({key: n - base.get(key, 0) for key, n in counts.items()})
+            self._last[tp] = delta
+            out.update(delta)
+        return dict(out)
+
+
+def _segment_type(name: str, configured: frozenset[str]) -> str:
+    if name == "all":
+        return "all"
+    return "configured" if name in configured else "queue"
 
 
 class WallboardCollector(Collector):
-    """Yields gauge families from ``snapshot()`` and counters from ``event_counts()``.
+    """Yields every family from one published snapshot and its :class:`Pipeline`."""
 
-    ``event_counts`` maps ``(topic, outcome)`` to a running total, e.g.
-    ``("cc.call-events", "applied")`` or ``("cc.call-events", "invalid")``.
-    """
-
-    def __init__(self, snapshot: Callable[[], dict],
-                 event_counts: Callable[[], Mapping[tuple[str, str], int]],
-                 engine_outcomes: Callable[[], Mapping[str, int]] | None = None, *,
-                 folded: Callable[[], Mapping[str, int]] | None = None) -> None:
-        self._snapshot = snapshot
-        self._event_counts = event_counts
-        self._engine_outcomes = engine_outcomes
-        self._folded = folded
+    def __init__(self, snapshot: Mapping[str, Any], pipeline: Pipeline, *,
+                 parts: tuple[str, ...] = ("gauges", "counters", "pipeline")) -> None:
+        self._snap = snapshot
+        self._pipe = pipeline
+        self._parts = parts
 
     def collect(self) -> Iterator:
-        snap = self._snapshot()
-        waiting = GaugeMetricFamily("cc_queue_waiting", "Callers waiting now", labels=["segment"])
-        oldest = GaugeMetricFamily("cc_queue_oldest_wait_seconds",
-                                   "Wait of the longest-waiting caller now (absent when none)",
-                                   labels=["segment"])
-        over = GaugeMetricFamily("cc_queue_waiting_over_sl",
-                                 "Callers waiting longer than the service-level threshold",
-                                 labels=["segment"])
-        agents = GaugeMetricFamily("cc_agents", "Agents by current state",
-                                   labels=["segment", "state"])
-        windows = {k: GaugeMetricFamily(f"cc_window_{name}", h, labels=["segment", "window"])
-                   for k, (name, h) in _WINDOW_METRICS.items()}
-        forecast = {k: GaugeMetricFamily(f"cc_forecast_{name}", f"{h} (Erlang C, ignores "
-                                         "abandonment)", labels=["segment"])
-                    for k, (name, h) in _FORECAST_METRICS.items()}
-        for seg, body in snap.get("segments", {}).items():
-            now = body.get("now", {})
-            waiting.add_metric([seg], now.get("waiting", 0))
-            if now.get("oldest_wait_s") is not None:
-                oldest.add_metric([seg], now["oldest_wait_s"])
-            over.add_metric([seg], now.get("waiting_over_sl", 0))
-            for state, n in now.get("agents", {}).items():
-                agents.add_metric([seg, state], n)
-            for wname, figures in body.get("windows", {}).items():
-                for key, family in windows.items():
+        if "gauges" in self._parts:
+            yield from self._now_and_windows()
+        if "counters" in self._parts:
+            yield from self._counters()
+        if "pipeline" in self._parts:
+            yield from self._pipeline()
+
+    # -- the snapshot -----------------------------------------------------------------------
+    def _now_and_windows(self) -> Iterator:
+        p = PREFIX
+        seg_labels = ["segment", "segment_type"]
+        waiting = GaugeMetricFamily(f"{p}_queue_waiting_calls", "Callers waiting now",
+                                    labels=seg_labels)
+        oldest = GaugeMetricFamily(f"{p}_queue_oldest_wait_seconds", "Wait of the "
+                                   "longest-waiting caller now; 0 when nobody waits",
+                                   labels=seg_labels)
+        over = GaugeMetricFamily(f"{p}_queue_waiting_over_sl_calls", "Callers waiting longer "
+                                 "than the service-level threshold now", labels=seg_labels)
+        agents = GaugeMetricFamily(f"{p}_agents", "Agents by current state (an agent counts "
+                                   "in every segment of its queues)",
+                                   labels=[*seg_labels, "state"])
+        staffed = GaugeMetricFamily(f"{p}_agents_staffed", "Agents available, on a call or in "
+                                    "after-call work", labels=seg_labels)
+        wl = [*seg_labels, "window"]
+        counts = {k: GaugeMetricFamily(f"{p}_window_{name}", f"{h} (rolling window gauge, the "
+                                       "engine's exact definition)", labels=wl)
+                  for k, (name, h) in _WINDOW_COUNTS.items()}
+        derived = {k: GaugeMetricFamily(f"{p}_window_{name}", h, labels=wl)
+                   for k, (name, h) in _WINDOW_DERIVED.items()}
+        forecast = {k: GaugeMetricFamily(f"{p}_forecast_{name}", f"{h} (Erlang C, ignores "
+                                         "abandonment; absent when undefined)", labels=seg_labels)
+                    for k, (name, h, _) in _FORECAST.items()}
+        configured = self._pipe.configured
+        for seg, body in sorted(self._snap.get("segments", {}).items()):
+            lv = [seg, _segment_type(seg, configured)]
+            now = body.get("now") or {}
+            waiting.add_metric(lv, now.get("waiting") or 0)
+            oldest.add_metric(lv, now.get("oldest_wait_s") or 0.0)
+            over.add_metric(lv, now.get("waiting_over_sl") or 0)
+            by_state = now.get("agents") or {}
+            for state in AGENT_STATES:
+                agents.add_metric([*lv, state], by_state.get(state) or 0)
+            staffed.add_metric(lv, by_state.get("staffed") or 0)
+            for wname, figures in (body.get("windows") or {}).items():
+                for key, family in counts.items():
+                    family.add_metric([*lv, wname], figures.get(key) or 0)
+                for key, family in derived.items():
                     if figures.get(key) is not None:
-                        family.add_metric([seg, wname], figures[key])
+                        family.add_metric([*lv, wname], float(figures[key]))
+            fc = body.get("forecast") or {}
             for key, family in forecast.items():
-                value = body.get("forecast", {}).get(key)
-                if value is not None:
-                    family.add_metric([seg], float(value))
-        yield from (waiting, oldest, over, agents, *windows.values(), *forecast.values())
-        events = CounterMetricFamily("cc_events", "Events consumed, by topic and outcome",
+                if fc.get(key) is not None:
+                    factor = _FORECAST[key][2]
+                    value = float(fc[key])
+                    family.add_metric(lv, value if factor == 1 else round(value * factor, 9))
+        yield from (waiting, oldest, over, agents, staffed, *counts.values(),
+                    *derived.values(), *forecast.values())
+
+    # -- monotonic counters per segment -----------------------------------------------------
+    def _counters(self) -> Iterator:
+        p, pipe = PREFIX, self._pipe
+        labels = ["segment", "segment_type", "partition"]
+        families = [(slot, CounterMetricFamily(f"{p}_{name}", h + _FINAL, labels=labels))
+                    for slot, name, h in _TOTALS]
+        dequeued = CounterMetricFamily(f"{p}_calls_dequeued", "Queue visits that left "
+                                       "unanswered and not abandoned, by the event's reason"
+                                       + _FINAL, labels=[*labels, "reason"])
+        handle = CounterMetricFamily(f"{p}_calls_handle_seconds", "Sum of the handle times of "
+                                     "handled visits" + _FINAL, labels=labels)
+        waits = HistogramMetricFamily(f"{p}_calls_answered_wait_seconds", "Waits of answered "
+                                      "visits; the segment's SL threshold is a bucket edge"
+                                      + _FINAL, labels=labels)
+        # Every segment of the snapshot in every owned partition, from 0: a counter's first
+        # increment is then visible to increase() (a series born at 5 would hide those 5).
+        names = set(self._snap.get("segments", {})) - {"all"}  # "all": left to PromQL
+        for partition, segments in sorted(pipe.totals.items()):
+            for seg in sorted(names | set(segments) - {"all"}):
+                edges = wait_bucket_edges_ms(pipe.sl_threshold_ms.get(seg, 20_000))
+                row = segments.get(seg) or [0] * (TOTALS_BUCKETS + len(edges))
+                lv = [seg, _segment_type(seg, pipe.configured), str(partition)]
+                for slot, family in families:
+                    family.add_metric(lv, row[slot])
+                for i, reason in enumerate(DEQUEUE_REASONS):
+                    dequeued.add_metric([*lv, reason], row[_N_SLOTS + i])
+                handle.add_metric(lv, row[_C_HANDLE_MS] / 1000)
+                buckets = [(_le(edge), row[TOTALS_BUCKETS + i]) for i, edge in enumerate(edges)
+                           if TOTALS_BUCKETS + i < len(row)]
+                buckets.append(("+Inf", row[1]))
+                waits.add_metric(lv, buckets, row[_C_WAIT_MS] / 1000)
+        yield from (f for _, f in families)
+        yield dequeued
+        yield handle
+        yield waits
+
+    # -- pipeline health --------------------------------------------------------------------
+    def _pipeline(self) -> Iterator:
+        p, pipe = PREFIX, self._pipe
+        info = InfoMetricFamily(f"{p}_build", "The worker's build", labels=list(pipe.info))
+        info.add_metric(list(pipe.info.values()), {})
+        yield info
+        events = CounterMetricFamily(f"{p}_events_consumed", "Records consumed by this process, "
+                                     "by topic and outcome (applied, held, duplicate, ...; "
+                                     "dead-lettered: invalid, tombstone, internal)",
                                      labels=["topic", "outcome"])
-        for (topic, outcome), n in sorted(self._event_counts().items()):
-            events.add_metric([topic, outcome], n)
+        dead = CounterMetricFamily(f"{p}_dead_letters", "Records this process sent to the "
+                                   "dead-letter topic, by reason class",
+                                   labels=["topic", "reason_class"])
+        for (topic, outcome), n in sorted(pipe.counts.items()):
+            if outcome not in DEAD_LETTER_CLASSES:
+                events.add_metric([topic, outcome], n)
+        for topic in sorted({t for t, _ in pipe.counts} | set(pipe.topics)):
+            for cls in DEAD_LETTER_CLASSES:
+                n = pipe.counts.get((topic, cls), 0)
+                events.add_metric([topic, cls], n)
+                dead.add_metric([topic, cls], n)
         yield events
-        if self._engine_outcomes is not None:
-            outcomes = GaugeMetricFamily(
-                "cc_engine_events", "Valid events by what the engine made of them (held: "
-                "waiting for their queue visit; orphaned: never matched; expired: visits "
-                "closed after max_visit_s)", labels=["outcome"])
-            for outcome, n in sorted(self._engine_outcomes().items()):
-                if n:
-                    outcomes.add_metric([outcome], n)
-            yield outcomes
-        if self._folded is not None:
-            folded = CounterMetricFamily(
-                "cc_folded", "Past a limit, folded into the 'other' segment: call events of "
-                "queues beyond engine.max_segments (queue_events), queues of agent.state events "
-                "beyond engine.max_queues_per_agent (agent_queues)", labels=["kind"])
-            for kind in ("queue_events", "agent_queues"):
-                folded.add_metric([kind], self._folded().get(kind, 0))
-            yield folded
+        yield dead
+        outcomes = GaugeMetricFamily(f"{p}_engine_classified_events", "Valid events by the "
+                                     "engine's current classification (held: waiting for their "
+                                     "visit; orphaned: never matched; expired: visits closed "
+                                     "after max_visit_s); a gauge, it can go down",
+                                     labels=["classification"])
+        for outcome in sorted(set(ENGINE_OUTCOMES) | set(pipe.outcomes)):
+            outcomes.add_metric([outcome], pipe.outcomes.get(outcome, 0))
+        yield outcomes
+        folded = CounterMetricFamily(f"{p}_folded", "Past a limit, folded into the 'other' "
+                                     "segment: call events of queues beyond engine.max_segments "
+                                     "(queue_events), queues of agent.state events beyond "
+                                     "engine.max_queues_per_agent (agent_queues)",
+                                     labels=["kind"])
+        for kind in FOLDED_KINDS:
+            folded.add_metric([kind], pipe.folded.get(kind, 0))
+        yield folded
+        yield from self._freshness()
+
+    def _freshness(self) -> Iterator:
+        p, pipe = PREFIX, self._pipe
+        pl = ["topic", "partition"]
+        lag = GaugeMetricFamily(f"{p}_consumer_lag_records", "Records not consumed yet in each "
+                                "partition this worker owns; absent until the end offset is "
+                                "known", labels=pl)
+        last = GaugeMetricFamily(f"{p}_last_event_timestamp_seconds", "Event time of the "
+                                 "newest event applied, per partition this worker owns; absent "
+                                 "before the first event", labels=pl)
+        event_lag = GaugeMetricFamily(f"{p}_event_time_lag_seconds", "Wall clock minus the "
+                                      "newest event time, per partition this worker owns; "
+                                      "absent before the first event", labels=pl)
+        ckpt = GaugeMetricFamily(f"{p}_checkpoint_age_seconds", "Age of the partition's last "
+                                 "checkpoint; absent before the first one", labels=pl)
+        owned = GaugeMetricFamily(f"{p}_partition_owned", "1 for every input partition this "
+                                  "worker consumes", labels=pl)
+        fresh = self._snap.get("freshness") or {}
+        for part in fresh.get("partitions", []):
+            if part.get("owner") != "here":
+                continue  # another worker exports it: no double count
+            lv = [part["topic"], str(part["partition"])]
+            owned.add_metric(lv, 1)
+            if part.get("lag") is not None:
+                lag.add_metric(lv, part["lag"])
+            if part.get("last_event"):
+                ts = datetime.fromisoformat(part["last_event"].replace("Z", "+00:00"))
+                last.add_metric(lv, ts.timestamp())
+                event_lag.add_metric(lv, max(0.0, pipe.now - ts.timestamp()))
+            if part.get("checkpoint_age_s") is not None:
+                ckpt.add_metric(lv, part["checkpoint_age_s"])
+        stale = GaugeMetricFamily(f"{p}_stale_partitions", "Partitions whose figures may be "
+                                  "behind (the snapshot's freshness.stale_partitions)")
+        stale.add_metric([], len(fresh.get("stale_partitions", [])))
+        yield from (lag, last, event_lag, ckpt, owned, stale)
+        build = GaugeMetricFamily(f"{p}_snapshot_build_seconds", "Time to build and render "
+                                  "the last snapshot")
+        build.add_metric([], pipe.snapshot_build_s or 0.0)
+        publish = GaugeMetricFamily(f"{p}_partials_publish_seconds", "Time to publish the "
+                                    "previous snapshot's partials to Kafka; 0 before the first")
+        publish.add_metric([], pipe.partials_publish_s or 0.0)
+        broker = GaugeMetricFamily(f"{p}_broker_reachable", "1 when the last probe reached a "
+                                   "bootstrap server, 0 when not (and before the first probe)")
+        broker.add_metric([], 1 if pipe.broker_reachable else 0)
+        record_age = GaugeMetricFamily(f"{p}_last_record_age_seconds", "Wall-clock age of the "
+                                       "newest record consumed; absent before the first")
+        if pipe.last_record_age_s is not None:
+            record_age.add_metric([], pipe.last_record_age_s)
+        yield from (build, publish, broker, record_age)
+
+
+class MetricsRenderer:
+    """Renders ``/metrics`` for one published snapshot, with the process and Python
+    collectors. The per-segment counters change only when a checkpoint is adopted (every
+    ``worker.checkpoint_interval_s``) but are most of the text (segments x partitions x 33
+    series), so their text-format block is kept and reused while the adopted totals, the
+    segments and their thresholds stay the same. OpenMetrics (asked for explicitly) is
+    rendered whole."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._held: tuple = ()  # the totals objects of the key (kept alive: ids stay unique)
+        self._text = b""
+
+    def encode(self, snapshot: Mapping[str, Any], pipeline: Pipeline, accept: str) -> bytes:
+        encoder, _ = choose_encoder(accept)
+        registry = CollectorRegistry(auto_describe=False)
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+        if encoder is not generate_latest:
+            registry.register(WallboardCollector(snapshot, pipeline))
+            return encoder(registry)
+        registry.register(WallboardCollector(snapshot, pipeline, parts=("gauges", "pipeline")))
+        return encoder(registry) + self._counters(snapshot, pipeline)
+
+    def _counters(self, snapshot: Mapping[str, Any], pipeline: Pipeline) -> bytes:
+        held = tuple(pipeline.totals.values())
+        key = (tuple(pipeline.totals), tuple(id(t) for t in held),
+               tuple(sorted(snapshot.get("segments", {}))), pipeline.configured,
+               tuple(sorted(pipeline.sl_threshold_ms.items())))
+        if key != self._key:
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(WallboardCollector(snapshot, pipeline, parts=("counters",)))
+            self._key, self._held, self._text = key, held, generate_latest(registry)
+        return self._text
+
+
+def _le(edge_ms: int) -> str:
+    s = edge_ms / 1000
+    return f"{s:g}" if s != int(s) else f"{int(s)}.0"

@@ -41,7 +41,6 @@ import mode
 import orjson
 from aiohttp import web
 from faust.app.base import BootStrategy
-from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from infra.broker import connect_reason
@@ -51,7 +50,7 @@ from .http import HttpServer
 from .kafka_io import InputConsumer
 from .logthrottle import ThrottleFilter, install
 from .partitions import Partitions, encode_partial
-from .prometheus import WallboardCollector
+from .prometheus import CheckpointedTotals, MetricsRenderer, Pipeline, ProcessCounts
 from .timefmt import rfc3339
 
 __all__ = ["Runtime", "WallboardWorker", "create_app", "run_worker"]
@@ -89,6 +88,7 @@ class Published:
     built_at: float
     build_s: float
     rendered: dict[str, bytes] = field(default_factory=dict)  # OpenMetrics, on demand
+    pipeline: Pipeline | None = None  # what /metrics renders beside the snapshot
 
 
 class Runtime:
@@ -114,6 +114,11 @@ class Runtime:
             max_workers=1, thread_name_prefix="wallboard-snapshot")
         self._tasks: list[asyncio.Task] = []
         self._folded_logged: set[str] = set()
+        self._totals = CheckpointedTotals()  # the engines' totals as of their checkpoints
+        self._consumed = ProcessCounts()  # records consumed by this process, for /metrics
+        self._renderer = MetricsRenderer()  # /metrics text, the counters' block reused
+        self._frozen: tuple[dict, dict] = ({}, {})  # totals, counts of the last _freeze
+        self._publish_s: float | None = None
         w = settings.worker
         self.http = HttpServer({"/api/v1/snapshot": self._snapshot_view,
                                 "/metrics": self._metrics_view,
@@ -172,6 +177,7 @@ class Runtime:
         snap = parts.merged(local, round(as_of * 1000))
         snap["freshness"] = self.freshness_block(parts.freshness(now))
         self._outgoing = self._encode_partials(local, now)
+        self._frozen = (self._totals.update(parts.states), self._consumed.update(parts.states))
         return (time.perf_counter() - started, snap, dict(parts.counts), dict(parts.outcomes),
                 dict(parts.folded))
 
@@ -247,17 +253,25 @@ class Runtime:
         body = orjson.dumps({**snap, "feed": {**feed, "snapshot_build_s": round(build_s, 4)}})
         published = Published(version, snap, counts, outcomes, folded, body, b"",
                               self.clock(), build_s)
+        totals, counts = self._frozen
+        engine = self.settings.engine
+        published.pipeline = Pipeline(
+            now=published.built_at, counts=counts, outcomes=outcomes, folded=folded,
+            totals={p: t for (topic, p), t in totals.items()
+                    if topic == self.settings.kafka.call_topic},
+            sl_threshold_ms={name: round(engine.policy_for(name).sl_threshold_s * 1000)
+                             for name in snap.get("segments", {})},
+            configured=frozenset(seg.name for seg in engine.segments),
+            topics=(self.settings.kafka.call_topic, self.settings.kafka.agent_topic),
+            snapshot_build_s=build_s, partials_publish_s=self._publish_s,
+            broker_reachable=feed.get("broker_reachable"),
+            last_record_age_s=feed.get("last_record_age_s"))
         published.metrics_text = self._encode(published, "text/plain")
         published.build_s = build_s + time.perf_counter() - started
         return published
 
     def _encode(self, published: Published, accept: str) -> bytes:
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(WallboardCollector(
-            lambda: published.snapshot, lambda: published.counts, lambda: published.outcomes,
-            folded=lambda: published.folded))
-        encoder, _ = choose_encoder(accept)
-        return encoder(registry)
+        return self._renderer.encode(published.snapshot, published.pipeline, accept)
 
     async def publish_once(self) -> Published:
         loop = asyncio.get_running_loop()
@@ -287,9 +301,11 @@ class Runtime:
             self._send_wakeup.clear()
             partials, self._to_send = self._to_send, {}
             snapshot, self._snapshot_to_send = self._snapshot_to_send, None
+            started = time.perf_counter()
             try:
                 await asyncio.wait_for(self.input.publish(partials, snapshot),
                                        timeout=SEND_TIMEOUT_S)
+                self._publish_s = time.perf_counter() - started
             except Exception as exc:  # noqa: BLE001 - the next round sends newer ones
                 log.warning("partials not published (%s: %s); newer ones follow",
                             type(exc).__name__, exc)

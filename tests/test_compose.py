@@ -1,9 +1,15 @@
 """docker-compose.yml cannot be run here (no Docker engine), so check what can be checked:
 every service command is a real `wallboard` invocation, and ports, bootstrap address and
-snapshot URL agree with each other and with the defaults in streams/config.py."""
+snapshot URL agree with each other and with the defaults in streams/config.py; Prometheus
+scrapes the worker and loads the mounted rules (promtool checks the config), alerts go to the
+Alertmanager service (amtool checks its config), and Grafana's provisioning points at the
+Prometheus service and at the mounted dashboard."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -72,3 +78,93 @@ def test_compose_uses_the_default_topic_names():
     assert DEFAULTS.kafka.topics() == {"cc.call-events": 6, "cc.agent-events": 3,
                                        "cc.dead-letter": 1, "cc.state": 1, "cc.partials": 1,
                                        "cc.snapshots": 1}
+
+
+# -- the SRE kit: Prometheus, Alertmanager, Grafana --------------------------------------------
+
+def _mounts(service: str) -> dict[str, Path]:
+    """Container path -> host path of a service's bind mounts."""
+    out = {}
+    for volume in SERVICES[service].get("volumes", []):
+        host, container = volume.split(":")[:2]
+        out[container] = (ROOT / host).resolve()
+    return out
+
+
+def _host_path(service: str, container_path: str) -> Path:
+    """Where a file the container reads comes from (a file mount, or inside a folder one)."""
+    for container, host in _mounts(service).items():
+        if container_path == container:
+            return host
+        if container_path.startswith(container.rstrip("/") + "/"):
+            return host / container_path[len(container.rstrip("/")) + 1:]
+    raise AssertionError(f"{service}: {container_path} is not mounted")
+
+
+def _flag(service: str, name: str) -> str:
+    for arg in SERVICES[service]["command"]:
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    raise AssertionError(f"{service}: no --{name}")
+
+
+def _prometheus_config() -> dict:
+    return yaml.safe_load(_host_path("prometheus", _flag("prometheus", "config.file"))
+                          .read_text())
+
+
+def test_prometheus_scrapes_the_worker_with_the_job_the_rules_expect():
+    config = _prometheus_config()
+    worker = _args("worker")
+    jobs = {job["job_name"]: [t for sc in job["static_configs"] for t in sc["targets"]]
+            for job in config["scrape_configs"]}
+    assert jobs["callcenter-worker"] == [f"worker:{worker.port}"]
+    rules = (ROOT / "prometheus" / "rules.yml").read_text()
+    assert 'up{job="callcenter-worker"}' in rules
+
+
+def test_prometheus_rule_files_are_the_mounted_rules_and_promtool_accepts_them(tmp_path):
+    config = _prometheus_config()
+    hosts = [_host_path("prometheus", path) for path in config["rule_files"]]
+    assert hosts == [(ROOT / "prometheus" / "rules.yml").resolve()]
+    assert all(path.is_file() for path in hosts)
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("Debian's promtool not installed (scripts/test.sh)")
+    local = {**config, "rule_files": [str(path) for path in hosts]}
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(local))
+    result = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prometheus_alerts_go_to_the_alertmanager_service():
+    config = _prometheus_config()
+    targets = [t for am in config["alerting"]["alertmanagers"]
+               for sc in am["static_configs"] for t in sc["targets"]]
+    assert targets == [f"alertmanager:{port}" for port in _published("alertmanager")]
+    am_config = _host_path("alertmanager", _flag("alertmanager", "config.file"))
+    amtool = shutil.which("amtool")
+    if amtool is None:
+        pytest.skip("Debian's amtool not installed (scripts/test.sh)")
+    result = subprocess.run([amtool, "check-config", str(am_config)], capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_grafana_provisions_the_prometheus_datasource_and_the_dashboard():
+    provisioning = _host_path("grafana", "/etc/grafana/provisioning")
+    sources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
+    (source,) = sources["datasources"]
+    url = urlparse(source["url"])
+    assert source["type"] == "prometheus"
+    assert url.hostname == "prometheus" and url.port in _published("prometheus")
+    providers = yaml.safe_load((provisioning / "dashboards" / "callcenter.yml").read_text())
+    (provider,) = providers["providers"]
+    folder = provider["options"]["path"]
+    boards = [c for c in _mounts("grafana") if c.startswith(folder.rstrip("/") + "/")]
+    assert boards, f"nothing is mounted under the provider's path {folder}"
+    for board in boards:
+        host = _host_path("grafana", board)
+        assert host == (ROOT / "prometheus" / "grafana" / "callcenter.json").resolve()
+        assert json.loads(host.read_text())["uid"] == "callcenter"

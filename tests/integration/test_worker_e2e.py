@@ -13,6 +13,7 @@ from datetime import datetime
 
 import orjson
 from kafka import KafkaConsumer
+from prometheus_client.parser import text_string_to_metric_families
 
 from infra.broker import free_port
 from schemas import parse_event
@@ -90,10 +91,15 @@ def test_worker_consumes_real_broker_and_serves_snapshot_and_metrics(kafka, tmp_
 
         metrics = get_text(f"{base}/metrics")
         waiting = snap["segments"]["billing"]["now"]["waiting"]
-        assert f'cc_queue_waiting{{segment="billing"}} {float(waiting)}' in metrics
-        assert (f'cc_window_offered{{segment="all",window="15m"}} {float(queued)}') in metrics
-        assert (f'cc_events_total{{outcome="invalid",topic="{settings.kafka.call_topic}"}} '
-                f"{float(len(INVALID))}") in metrics
+        assert (f'callcenter_queue_waiting_calls{{segment="billing",segment_type="queue"}} '
+                f'{float(waiting)}') in metrics
+        assert (f'callcenter_window_offered_calls{{segment="all",segment_type="all",'
+                f'window="15m"}} {float(queued)}') in metrics
+        invalid = sum(s.value for f in text_string_to_metric_families(metrics)
+                      for s in f.samples if s.name == "callcenter_dead_letters_total"
+                      and s.labels["reason_class"] == "invalid"
+                      and s.labels["topic"] == settings.kafka.call_topic)
+        assert invalid == len(INVALID)
 
     consumer = KafkaConsumer(settings.kafka.dead_letter_topic, bootstrap_servers=kafka.bootstrap,
                              auto_offset_reset="earliest", consumer_timeout_ms=10_000)

@@ -69,7 +69,9 @@ def test_snapshots_are_computed_once_per_interval_and_served_from_cache():
             assert snap["segments"]["billing"]["now"]["waiting"] == 5
             assert snap["feed"]["records"] == 5 and snap["feed"]["last_record_age_s"] == 0.0
             status, metrics = await http_get(rt.http.port, "/metrics")
-            assert status == 200 and b'cc_queue_waiting{segment="billing"} 5.0' in metrics
+            assert status == 200
+            assert (b'callcenter_queue_waiting_calls{segment="billing",segment_type="queue"} '
+                    b'5.0') in metrics
             status, om = await http_get(rt.http.port, "/metrics",
                                         "application/openmetrics-text; version=1.0.0")
             assert status == 200 and om.endswith(b"# EOF\n")
@@ -166,12 +168,12 @@ def test_twenty_thousand_queues_stay_within_the_limits_and_health_stays_responsi
     assert len(snap["segments"]) == limit
     assert snap["segments"]["all"]["windows"]["5m"]["offered"] == 20_000
     assert len(orjson.dumps(snap)) < limit * 4000  # about 2.5 KB a segment
-    series = metrics.count(b'cc_queue_waiting{segment="')
+    series = metrics.count(b'callcenter_queue_waiting_calls{segment="')
     assert series == limit
     # each of the six partitions' engines keeps limit - 2 queues (all and other are the two
     # more) and folds the rest; the merge then folds the queues past the limit overall
     folded = 20_000 - 6 * (limit - 2)
-    assert b'cc_folded_total{kind="queue_events"} ' + str(folded).encode() in metrics
+    assert b'callcenter_folded_total{kind="queue_events"} ' + str(folded).encode() in metrics
     assert health["folded"] == {"queue_events": folded}
     assert snap["segments"]["other"]["windows"]["5m"]["offered"] == 20_000 - (limit - 2)
     assert health_times and statistics.median(health_times) < 0.2, health_times
