@@ -18,6 +18,7 @@ from alerts.config import parse_alerts
 from alerts.core import AlertEngine
 from alerts.delivery import Deliverer
 from infra.broker import free_port
+from tests.support import terminate
 
 BINARY = "/usr/bin/prometheus-alertmanager"
 
@@ -63,12 +64,7 @@ def alertmanager(tmp_path: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc)
 
 
 def _wait_for(predicate, timeout_s: float = 15.0):

@@ -25,7 +25,7 @@ from streams.config import WorkerSettings
 from streams.producer import EventProducer
 from streams.simulator import Simulator, default_models
 from streams.timefmt import rfc3339
-from tests.support import get_json, wait_until, wallboard_process, write_config
+from tests.support import get_json, terminate, wait_until, wallboard_process, write_config
 
 RULES = Path(__file__).resolve().parents[2] / "prometheus" / "rules.yml"
 QUEUES = ("billing", "sales", "support")
@@ -94,12 +94,7 @@ def prometheus(tmp: Path, target: str) -> Iterator[str]:
         wait_until(lambda: _ready(base), timeout=30, what="Prometheus to be ready")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc)
         log.close()
 
 
