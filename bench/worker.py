@@ -142,6 +142,57 @@ def faust_counting(kafka, n: int, tmp: Path) -> float | None:  # noqa: ANN001
     return None
 
 
+QUIX_APP = '''
+import os, time
+from collections import Counter
+from quixstreams import Application
+
+n, out = int(os.environ["B_N"]), os.environ["B_OUT"]
+app = Application(broker_address=os.environ["B_BOOT"], consumer_group=os.environ["B_GROUP"],
+                  auto_offset_reset="earliest", loglevel="WARNING")
+per_queue = Counter()
+state = {"seen": 0, "t0": None}
+
+
+def count(value):
+    if state["t0"] is None:
+        state["t0"] = time.perf_counter()
+    per_queue[value.get("queue") or "agents"] += 1
+    state["seen"] += 1
+    if state["seen"] >= n:
+        with open(out, "w") as f:
+            f.write(str(n / (time.perf_counter() - state["t0"])))
+        os._exit(0)
+
+
+for name in (os.environ["B_CALLS"], os.environ["B_AGENTS"]):
+    app.dataframe(app.topic(name, value_deserializer="json")).update(count)
+app.run()
+'''
+
+
+def quix_counting(kafka, n: int, tmp: Path) -> float | None:  # noqa: ANN001
+    """A minimal quixstreams app (confluent-kafka underneath) counting events per queue:
+    what a user might pick instead. ``pip install quixstreams==3.28.1`` (not a dependency)."""
+    try:
+        import quixstreams  # noqa: F401
+    except ImportError:
+        print("quixstreams not installed (pip install quixstreams==3.28.1): skipped")
+        return None
+    script = tmp / "quix_count.py"
+    script.write_text(QUIX_APP)
+    out = tmp / "quix_rate.txt"
+    env = {**os.environ, "B_BOOT": kafka.bootstrap, "B_CALLS": kafka.call_topic,
+           "B_AGENTS": kafka.agent_topic, "B_N": str(n), "B_OUT": str(out),
+           "B_GROUP": f"quix-count-{time.time_ns()}"}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=900, cwd=tmp, env=env)
+    if out.exists():
+        return float(out.read_text())
+    print(proc.stdout[-2000:], proc.stderr[-2000:], file=sys.stderr)
+    return None
+
+
 def start_worker(config: Path, log: Path, port: int | None = None) -> subprocess.Popen:
     extra = [] if port is None else ["--port", str(port)]
     return subprocess.Popen([sys.executable, "-m", "streams.cli", "--config", str(config),
@@ -339,13 +390,19 @@ def main() -> None:
         if fa is not None:
             print(f"minimal Faust agent (take(5000), counting only): {fa:,.0f} events/s "
                   f"(ratio to aiokafka {fa / aio:.3f})")
+        qx = quix_counting(kafka, n, tmp)
+        if qx is not None:
+            print(f"minimal quixstreams app (counting per queue): {qx:,.0f} events/s "
+                  f"(ratio to aiokafka {qx / aio:.3f})")
         rate, health, rss = worker_catchup(config, port, n, tmp)
         aio2 = asyncio.run(bare_aiokafka(kafka, n))  # the baseline again, after: noise check
         base = (aio + aio2) / 2
         print(f"bare aiokafka again: {aio2:,.0f} events/s")
         print(f"wallboard worker (backlog catch-up): {rate:,.0f} events/s; ratio to bare "
-              f"aiokafka {rate / base:.3f} (target >= 0.5), to kafka-python {rate / kp:.2f}; "
-              f"RSS {rss / 1024:.0f} MiB")
+              f"aiokafka {rate / base:.3f} (target >= 0.5), to kafka-python {rate / kp:.2f}"
+              + (f", to quixstreams {rate / qx:.2f}" if qx else "")
+              + (f", to the counting Faust agent {rate / fa:.2f}" if fa else "")
+              + f"; RSS {rss / 1024:.0f} MiB")
         detail = health["partitions"]["detail"]
         sizes = [p["checkpoint_bytes"] for p in detail if p["checkpoint_bytes"]]
         print(f"checkpoints: {health['partitions']['checkpoints_written']} written during the "
