@@ -53,6 +53,14 @@ def _servers(bootstrap: str) -> list[str]:
     return [s.strip() for s in bootstrap.split(",") if s.strip()]
 
 
+def _topic_reader(settings: Settings, client_id: str) -> AIOKafkaConsumer:
+    """A consumer outside any group that takes records as large as a checkpoint."""
+    return AIOKafkaConsumer(bootstrap_servers=_servers(settings.kafka.bootstrap), group_id=None,
+                            enable_auto_commit=False, client_id=client_id,
+                            max_partition_fetch_bytes=STATE_RECORD_MAX_BYTES,
+                            fetch_max_bytes=STATE_RECORD_MAX_BYTES)
+
+
 async def read_checkpoints(settings: Settings, app_id: str,
                            tps: Iterable[TP]) -> dict[TP, bytes]:
     """The latest checkpoint record of each of ``tps`` in the state topic (read to its end)."""
@@ -60,10 +68,7 @@ async def read_checkpoints(settings: Settings, app_id: str,
     if not wanted:
         return {}
     kafka = settings.kafka
-    consumer = AIOKafkaConsumer(bootstrap_servers=_servers(kafka.bootstrap), group_id=None,
-                                enable_auto_commit=False, client_id=f"{app_id}-state-reader",
-                                max_partition_fetch_bytes=STATE_RECORD_MAX_BYTES,
-                                fetch_max_bytes=STATE_RECORD_MAX_BYTES)
+    consumer = _topic_reader(settings, f"{app_id}-state-reader")
     await consumer.start()
     try:
         # aiokafka's consumer knows the partitions of subscribed topics only: ask the cluster
@@ -255,11 +260,7 @@ class InputConsumer:
         kafka, app_id = self.settings.kafka, self.settings.worker.app_id
         prefix = f"{app_id}/".encode()
         while True:
-            consumer = AIOKafkaConsumer(bootstrap_servers=_servers(kafka.bootstrap),
-                                        group_id=None, enable_auto_commit=False,
-                                        client_id=f"{app_id}-partials",
-                                        max_partition_fetch_bytes=STATE_RECORD_MAX_BYTES,
-                                        fetch_max_bytes=STATE_RECORD_MAX_BYTES)
+            consumer = _topic_reader(self.settings, f"{app_id}-partials")
             try:
                 await consumer.start()
                 metadata = await consumer._client.fetch_all_metadata()

@@ -24,6 +24,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -41,6 +42,9 @@ CHECKPOINT_VERSION = 1
 
 TP = tuple[str, int]  # (topic, partition)
 MAX_REWINDS = 3
+_FRESHNESS_KEYS = ("next_offset", "lag", "last_event_ms", "last_record_age_s",
+                   "checkpoint_age_s", "checkpoint_offset", "checkpoint_bytes", "restored_from",
+                   "skipped", "gaps", "owner", "partial_age_s")
 
 
 class CheckpointError(ValueError):
@@ -332,49 +336,26 @@ class Partitions:
         return self.merged(self.local_partials(as_of), round(as_of * 1000))
 
     def freshness(self, now: float) -> list[dict]:
-        """Per partition: where it stands, for the snapshot, health and /metrics."""
-        out = []
-        for (topic, partition), state in sorted(self.states.items()):
-            newest = state.newest_ms
-            out.append({
-                "topic": topic, "partition": partition,
-                "next_offset": state.next_offset, "lag": state.lag,
-                "last_event_ms": newest,
-                "last_record_age_s": (None if state.last_record_at is None
-                                      else round(now - state.last_record_at, 3)),
-                "checkpoint_age_s": (None if state.checkpoint_at is None
-                                     else round(now - state.checkpoint_at, 3)),
-                "checkpoint_offset": state.checkpoint_offset,
-                "checkpoint_bytes": state.checkpoint_bytes,
-                "restored_from": state.restored_from,
-                "skipped": state.skipped,
-                "gaps": state.gaps,
-                "owner": "here",
-                "partial_age_s": 0.0,
-            })
-        for (topic, partition), remote in sorted(self.remote.items()):
-            if (topic, partition) in self.states:
-                continue
-            meta = remote.meta
-            published = meta.get("published_at")
-            checkpoint_at = meta.get("checkpoint_at")
-            out.append({
-                "topic": topic, "partition": partition,
-                "next_offset": meta.get("next_offset"), "lag": meta.get("lag"),
-                "last_event_ms": meta.get("newest_ms"),
-                "last_record_age_s": None,
-                "checkpoint_age_s": (None if checkpoint_at is None
-                                     else round(now - checkpoint_at, 3)),
-                "checkpoint_offset": None, "checkpoint_bytes": None, "restored_from": None,
-                "skipped": None, "gaps": None,
-                "owner": "another worker",
-                "partial_age_s": None if published is None else round(now - published, 3),
-            })
+        """Per partition: where it stands, for the snapshot, health and /metrics. Partitions
+        owned elsewhere come from their published meta; those nobody publishes, all null."""
+        def age(t: float | None) -> float | None:
+            return None if t is None else round(now - t, 3)
+
+        def row(tp: TP, **known: Any) -> dict:
+            return {"topic": tp[0], "partition": tp[1], **dict.fromkeys(_FRESHNESS_KEYS),
+                    **known}
+
+        out = [row(tp, next_offset=s.next_offset, lag=s.lag, last_event_ms=s.newest_ms,
+                   last_record_age_s=age(s.last_record_at),
+                   checkpoint_age_s=age(s.checkpoint_at), checkpoint_offset=s.checkpoint_offset,
+                   checkpoint_bytes=s.checkpoint_bytes, restored_from=s.restored_from,
+                   skipped=s.skipped, gaps=s.gaps, owner="here", partial_age_s=0.0)
+               for tp, s in sorted(self.states.items())]
+        out += [row(tp, next_offset=r.meta.get("next_offset"), lag=r.meta.get("lag"),
+                    last_event_ms=r.meta.get("newest_ms"),
+                    checkpoint_age_s=age(r.meta.get("checkpoint_at")), owner="another worker",
+                    partial_age_s=age(r.meta.get("published_at")))
+                for tp, r in sorted(self.remote.items()) if tp not in self.states]
         known = {(p["topic"], p["partition"]) for p in out}
-        for topic, partition in sorted(self.expected - known):
-            out.append({"topic": topic, "partition": partition, "next_offset": None,
-                        "lag": None, "last_event_ms": None, "last_record_age_s": None,
-                        "checkpoint_age_s": None, "checkpoint_offset": None,
-                        "checkpoint_bytes": None, "restored_from": None, "skipped": None,
-                        "gaps": None, "owner": None, "partial_age_s": None})
+        out += [row(tp) for tp in sorted(self.expected - known)]
         return out
