@@ -25,24 +25,47 @@ SEG = 'segment=~"$segment"'
 
 # (row, [(title, unit, [(expr, legend)], kind)])
 PANELS: list[tuple[str, list[tuple[str, str, list[tuple[str, str]], str]]]] = [
+    # The whole center: the callcenter_center_* families (the engine's "all" segment; every
+    # worker exports the same figures, so max() folds the workers together).
+    ("Whole center", [
+        ("Center service level, 15 min (from the counters)", "percentunit",
+         [("callcenter:callcenter_service_level:ratio_rate15m", "center")], "stat"),
+        ("Center service level, 15 min (engine window)", "percentunit",
+         [('max(callcenter_center_window_service_level_ratio{window="15m"})', "center")],
+         "stat"),
+        ("Center callers waiting", "short",
+         [("max(callcenter_center_queue_waiting_calls)", "waiting"),
+          ("max(callcenter_center_queue_waiting_over_sl_calls)", "waiting past T")],
+         "timeseries"),
+        ("Center oldest wait", "s",
+         [("max(callcenter_center_queue_oldest_wait_seconds)", "oldest wait")], "timeseries"),
+        ("Center agents by state", "short",
+         [("max by (state) (callcenter_center_agents)", "{{state}}")], "timeseries"),
+        ("Center staffed vs required (Erlang C)", "short",
+         [("max(callcenter_center_agents_staffed)", "staffed"),
+          ("max(callcenter_center_forecast_agents_required)", "required")], "timeseries"),
+    ]),
     ("Service level", [
         ("Service level, 15 min (from the counters)", "percentunit",
          [(f"segment:callcenter_service_level:ratio_rate15m{{{SEG}}}", "{{segment}}")],
          "timeseries"),
         ("Service level, 15 min (engine window)", "percentunit",
-         [(f'callcenter_window_service_level_ratio{{window="15m",{SEG}}}', "{{segment}}")],
+         [(f'max by (segment) (callcenter_window_service_level_ratio{{window="15m",{SEG}}})',
+           "{{segment}}")],
          "timeseries"),
         ("Abandon ratio, 15 min", "percentunit",
          [(f"segment:callcenter_abandon:ratio_rate15m{{{SEG}}}", "{{segment}}")],
          "timeseries"),
-        ("Center service level, 15 min", "percentunit",
-         [("callcenter:callcenter_service_level:ratio_rate15m", "center")], "stat"),
     ]),
+    # Per segment: every worker serves the global snapshot, so each exports the same gauge
+    # series (with its own instance label); max by (segment) folds the workers together.
     ("Waits", [
         ("Callers waiting", "short",
-         [(f"callcenter_queue_waiting_calls{{{SEG}}}", "{{segment}}")], "timeseries"),
+         [(f"max by (segment) (callcenter_queue_waiting_calls{{{SEG}}})", "{{segment}}")],
+         "timeseries"),
         ("Oldest wait", "s",
-         [(f"callcenter_queue_oldest_wait_seconds{{{SEG}}}", "{{segment}}")], "timeseries"),
+         [(f"max by (segment) (callcenter_queue_oldest_wait_seconds{{{SEG}}})",
+           "{{segment}}")], "timeseries"),
         ("Answered wait p90, 15 min (histogram)", "s",
          [("histogram_quantile(0.9, sum by (segment, le) "
            f"(rate(callcenter_calls_answered_wait_seconds_bucket{{{SEG}}}[15m])))",
@@ -63,10 +86,12 @@ PANELS: list[tuple[str, list[tuple[str, str, list[tuple[str, str]], str]]]] = [
     ]),
     ("Agents", [
         ("Agents by state", "short",
-         [(f"sum by (state) (callcenter_agents{{{SEG}}})", "{{state}}")], "timeseries"),
+         [(f"max by (segment, state) (callcenter_agents{{{SEG}}})", "{{segment}} {{state}}")],
+         "timeseries"),
         ("Staffed vs required (Erlang C)", "short",
-         [(f"callcenter_agents_staffed{{{SEG}}}", "staffed {{segment}}"),
-          (f"callcenter_forecast_agents_required{{{SEG}}}", "required {{segment}}")],
+         [(f"max by (segment) (callcenter_agents_staffed{{{SEG}}})", "staffed {{segment}}"),
+          (f"max by (segment) (callcenter_forecast_agents_required{{{SEG}}})",
+           "required {{segment}}")],
          "timeseries"),
     ]),
     ("Pipeline health", [
@@ -100,16 +125,15 @@ def build() -> dict:
     board = (dash.Dashboard("Call center")
              .uid("callcenter")
              .tags(["callcenter", "cc-wallboard"])
-             .description("Per-segment service level, waits, volumes, agents and the "
-                          "worker's pipeline health (docs/metrics.md)")
+             .description("The whole center, per-segment service level, waits, volumes, "
+                          "agents and the worker's pipeline health (docs/metrics.md)")
              .refresh("30s")
              .time("now-6h", "now")
              .timezone("browser")
              .with_variable(dash.DatasourceVariable("datasource").label("Prometheus")
                             .type("prometheus"))
              .with_variable(dash.QueryVariable("segment").label("Segment").datasource(DS)
-                            .query('label_values(callcenter_queue_waiting_calls{'
-                                   'segment_type!="all"}, segment)')
+                            .query("label_values(callcenter_queue_waiting_calls, segment)")
                             .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
                             .multi(True).include_all(True).all_value(".*")))
     ids = iter(range(1, 1000))

@@ -23,7 +23,7 @@ import logging
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -73,6 +73,8 @@ class PartitionState:
     gaps: int = 0                 # offsets that could not be read (retention)
     rewinds: int = 0              # seeks back to next_offset in a row, at rewind_at
     rewind_at: int | None = None
+    # the processor counts restored from the checkpoint (empty when it started without one)
+    restored_counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def newest_ms(self) -> int | None:
@@ -202,6 +204,7 @@ class Partitions:
                 written = header.get("written_at")
                 state.checkpoint_at = written if isinstance(written, (int, float)) else None
                 state.processor.counts.update({(t, o): n for t, o, n in header["counts"]})
+                state.restored_counts = dict(state.processor.counts)
         self.states[tp] = state
         return offset
 

@@ -166,39 +166,98 @@ class ProcessCounts:
     """Records consumed by this process, by ``(topic, outcome)``: a conventional counter that
     starts at 0 with the process and never goes down (Prometheus reads a restart as a reset).
 
-    A partition's processor counts are restored from its checkpoint; this subtracts what the
-    partition had when this process first saw it (nothing for a partition started without a
-    checkpoint) and keeps the counts of partitions that left. Call :meth:`update` under the
-    lock.
+    A partition's processor counts are restored from its checkpoint; this subtracts those
+    restored counts (``PartitionState.restored_counts``, empty for a partition started
+    without a checkpoint), so every record applied since the assignment counts, also those
+    applied before the first render saw the partition. A partition that left keeps what it
+    counted up to its revocation (its state is held until then). Only a partition assigned
+    and revoked between two renders is never seen. Call :meth:`update` under the lock.
     """
 
     def __init__(self) -> None:
-        self._base: dict[Any, tuple[Any, dict]] = {}     # tp -> (state, counts at first sight)
-        self._last: dict[Any, Counter] = {}
+        self._seen: dict[Any, Any] = {}     # tp -> its PartitionState, as of the last update
         self._retired: Counter = Counter()
 
+    @staticmethod
+    def _since_assignment(state: Any) -> Counter:
+        base = state.restored_counts
+        return Counter({key: n - base.get(key, 0) for key, n in state.processor.counts.items()})
+
     def update(self, states: Mapping[Any, Any]) -> dict[tuple[str, str], int]:
-        for tp in [tp for tp, (state, _) in self._base.items()
+        for tp in [tp for tp, state in self._seen.items()
                    if states.get(tp) is not state]:  # revoked (or assigned anew since)
-            self._retired.update(self._last.pop(tp, Counter()))
-            del self._base[tp]
+            self._retired.update(self._since_assignment(self._seen.pop(tp)))
         out = Counter(self._retired)
         for tp, state in states.items():
-            counts = state.processor.counts
-            if tp not in self._base:
-                start = {} if state.restored_from is None else dict(counts)
-                self._base[tp] = (state, start)
-            base = self._base[tp][1]
-            delta = Counter({key: n - base.get(key, 0) for key, n in counts.items()})
-            self._last[tp] = delta
-            out.update(delta)
+            self._seen[tp] = state
+            out.update(self._since_assignment(state))
         return dict(out)
 
 
 def _segment_type(name: str, configured: frozenset[str]) -> str:
-    if name == "all":
-        return "all"
     return "configured" if name in configured else "queue"
+
+
+class _SegmentGauges:
+    """The gauge families of the snapshot's segment figures (now, windows, forecast) for one
+    label scheme: per segment (``segment``, ``segment_type``) under ``callcenter_``, or the
+    whole center (the snapshot's ``all`` segment, no segment labels) under
+    ``callcenter_center_``. One code path for both, so they cannot drift apart."""
+
+    def __init__(self, prefix: str, labels: list[str], center: bool) -> None:
+        def helptext(text: str) -> str:
+            return f"Whole center: {text[0].lower()}{text[1:]}" if center else text
+
+        def gauge(name: str, text: str, extra: tuple[str, ...] = ()) -> GaugeMetricFamily:
+            return GaugeMetricFamily(f"{prefix}_{name}", helptext(text),
+                                     labels=[*labels, *extra])
+
+        self.waiting = gauge("queue_waiting_calls", "Callers waiting now")
+        self.oldest = gauge("queue_oldest_wait_seconds", "Wait of the longest-waiting caller "
+                            "now; 0 when nobody waits")
+        self.over = gauge("queue_waiting_over_sl_calls", "Callers waiting longer than the "
+                          "service-level threshold now")
+        self.agents = gauge("agents", "Agents by current state " + (
+            "(an agent counts once)" if center
+            else "(an agent counts in every segment of its queues)"), ("state",))
+        self.staffed = gauge("agents_staffed", "Agents available, on a call or in after-call "
+                             "work")
+        self.counts = {k: gauge(f"window_{name}", f"{h} (rolling window gauge, the engine's "
+                                "exact definition)", ("window",))
+                       for k, (name, h) in _WINDOW_COUNTS.items()}
+        self.derived = {k: gauge(f"window_{name}", h, ("window",))
+                        for k, (name, h) in _WINDOW_DERIVED.items()}
+        self.forecast = {k: gauge(f"forecast_{name}", f"{h} (Erlang C, ignores abandonment; "
+                                  "absent when undefined)")
+                         for k, (name, h, _) in _FORECAST.items()}
+
+    def add(self, lv: list[str], body: Mapping[str, Any]) -> None:
+        """The series of one snapshot segment, labelled ``lv``: 0 exported as 0, undefined
+        (``None``) figures absent."""
+        now = body.get("now") or {}
+        self.waiting.add_metric(lv, now.get("waiting") or 0)
+        self.oldest.add_metric(lv, now.get("oldest_wait_s") or 0.0)
+        self.over.add_metric(lv, now.get("waiting_over_sl") or 0)
+        by_state = now.get("agents") or {}
+        for state in AGENT_STATES:
+            self.agents.add_metric([*lv, state], by_state.get(state) or 0)
+        self.staffed.add_metric(lv, by_state.get("staffed") or 0)
+        for wname, figures in (body.get("windows") or {}).items():
+            for key, family in self.counts.items():
+                family.add_metric([*lv, wname], figures.get(key) or 0)
+            for key, family in self.derived.items():
+                if figures.get(key) is not None:
+                    family.add_metric([*lv, wname], float(figures[key]))
+        fc = body.get("forecast") or {}
+        for key, family in self.forecast.items():
+            if fc.get(key) is not None:
+                factor = _FORECAST[key][2]
+                value = float(fc[key])
+                family.add_metric(lv, value if factor == 1 else round(value * factor, 9))
+
+    def families(self) -> list[GaugeMetricFamily]:
+        return [self.waiting, self.oldest, self.over, self.agents, self.staffed,
+                *self.counts.values(), *self.derived.values(), *self.forecast.values()]
 
 
 class WallboardCollector(Collector):
@@ -220,54 +279,18 @@ class WallboardCollector(Collector):
 
     # -- the snapshot -----------------------------------------------------------------------
     def _now_and_windows(self) -> Iterator:
-        p = PREFIX
-        seg_labels = ["segment", "segment_type"]
-        waiting = GaugeMetricFamily(f"{p}_queue_waiting_calls", "Callers waiting now",
-                                    labels=seg_labels)
-        oldest = GaugeMetricFamily(f"{p}_queue_oldest_wait_seconds", "Wait of the "
-                                   "longest-waiting caller now; 0 when nobody waits",
-                                   labels=seg_labels)
-        over = GaugeMetricFamily(f"{p}_queue_waiting_over_sl_calls", "Callers waiting longer "
-                                 "than the service-level threshold now", labels=seg_labels)
-        agents = GaugeMetricFamily(f"{p}_agents", "Agents by current state (an agent counts "
-                                   "in every segment of its queues)",
-                                   labels=[*seg_labels, "state"])
-        staffed = GaugeMetricFamily(f"{p}_agents_staffed", "Agents available, on a call or in "
-                                    "after-call work", labels=seg_labels)
-        wl = [*seg_labels, "window"]
-        counts = {k: GaugeMetricFamily(f"{p}_window_{name}", f"{h} (rolling window gauge, the "
-                                       "engine's exact definition)", labels=wl)
-                  for k, (name, h) in _WINDOW_COUNTS.items()}
-        derived = {k: GaugeMetricFamily(f"{p}_window_{name}", h, labels=wl)
-                   for k, (name, h) in _WINDOW_DERIVED.items()}
-        forecast = {k: GaugeMetricFamily(f"{p}_forecast_{name}", f"{h} (Erlang C, ignores "
-                                         "abandonment; absent when undefined)", labels=seg_labels)
-                    for k, (name, h, _) in _FORECAST.items()}
+        # The center-wide figures are families of their own, never a label value beside
+        # their parts: a plain sum() over the segment series then never counts them twice.
+        segments = _SegmentGauges(PREFIX, ["segment", "segment_type"], center=False)
+        center = _SegmentGauges(f"{PREFIX}_center", [], center=True)
         configured = self._pipe.configured
         for seg, body in sorted(self._snap.get("segments", {}).items()):
-            lv = [seg, _segment_type(seg, configured)]
-            now = body.get("now") or {}
-            waiting.add_metric(lv, now.get("waiting") or 0)
-            oldest.add_metric(lv, now.get("oldest_wait_s") or 0.0)
-            over.add_metric(lv, now.get("waiting_over_sl") or 0)
-            by_state = now.get("agents") or {}
-            for state in AGENT_STATES:
-                agents.add_metric([*lv, state], by_state.get(state) or 0)
-            staffed.add_metric(lv, by_state.get("staffed") or 0)
-            for wname, figures in (body.get("windows") or {}).items():
-                for key, family in counts.items():
-                    family.add_metric([*lv, wname], figures.get(key) or 0)
-                for key, family in derived.items():
-                    if figures.get(key) is not None:
-                        family.add_metric([*lv, wname], float(figures[key]))
-            fc = body.get("forecast") or {}
-            for key, family in forecast.items():
-                if fc.get(key) is not None:
-                    factor = _FORECAST[key][2]
-                    value = float(fc[key])
-                    family.add_metric(lv, value if factor == 1 else round(value * factor, 9))
-        yield from (waiting, oldest, over, agents, staffed, *counts.values(),
-                    *derived.values(), *forecast.values())
+            if seg == "all":
+                center.add([], body)
+            else:
+                segments.add([seg, _segment_type(seg, configured)], body)
+        yield from segments.families()
+        yield from center.families()
 
     # -- monotonic counters per segment -----------------------------------------------------
     def _counters(self) -> Iterator:

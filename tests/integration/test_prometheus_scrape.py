@@ -181,6 +181,19 @@ def test_promql_over_the_counters_equals_the_snapshot(kafka, tmp_path):
         center = query(prom, 'sum(callcenter_calls_offered_total{segment_type="queue"})')
         assert center[""] == sum(snap["segments"][q]["windows"]["60m"]["offered"]
                                  for q in QUEUES)
+        # the center-wide gauges are families of their own (the snapshot's "all" segment),
+        # never a segment="all" series beside the queues: a plain sum() counts each visit once
+        whole = snap["segments"]["all"]
+        wait_until(lambda: query(prom, 'callcenter_center_window_offered_calls{window="60m"}')
+                   == {"": whole["windows"]["60m"]["offered"]} and
+                   query(prom, "callcenter_center_queue_waiting_calls")
+                   == {"": whole["now"]["waiting"]}, timeout=20,
+                   what="the center gauges to show the snapshot", proc=proc, log_path=log)
+        assert query(prom, 'sum(callcenter_window_offered_calls{window="60m",'
+                           'segment_type="queue"})')[""] == \
+            whole["windows"]["60m"]["offered"]  # the queues (tick included) are its parts
+        assert query(prom, '{segment="all"}') == {}
+        assert query(prom, '{segment_type="all"}') == {}
         # the service level from the counters' values is the engine's 15-minute one
         # (every call lies inside 15 min); the recorded rule uses increase() over what
         # Prometheus saw, so it misses the first sample of each series (docs/metrics.md)

@@ -93,8 +93,9 @@ def test_worker_consumes_real_broker_and_serves_snapshot_and_metrics(kafka, tmp_
         waiting = snap["segments"]["billing"]["now"]["waiting"]
         assert (f'callcenter_queue_waiting_calls{{segment="billing",segment_type="queue"}} '
                 f'{float(waiting)}') in metrics
-        assert (f'callcenter_window_offered_calls{{segment="all",segment_type="all",'
-                f'window="15m"}} {float(queued)}') in metrics
+        assert (f'callcenter_center_window_offered_calls{{window="15m"}} {float(queued)}'
+                in metrics)
+        assert 'segment="all"' not in metrics
         invalid = sum(s.value for f in text_string_to_metric_families(metrics)
                       for s in f.samples if s.name == "callcenter_dead_letters_total"
                       and s.labels["reason_class"] == "invalid"

@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from schemas import parse_event
 from streams.config import EngineSettings
 from streams.engine import DEQUEUE_REASONS, TOTALS_BUCKETS, Engine, wait_bucket_edges_ms
+from streams.partitions import Partitions
 from streams.prometheus import (
     CheckpointedTotals,
     MetricsRenderer,
@@ -96,23 +97,95 @@ def test_gauges_and_counters_come_from_the_snapshot_and_the_totals() -> None:
 
 
 def test_zero_is_exported_and_undefined_is_absent() -> None:
-    snap = {"segments": {"all": {"now": {"waiting": 0, "oldest_wait_s": None,
-                                         "waiting_over_sl": 0, "agents": {}},
-                                 "windows": {"15m": {"offered": 0, "service_level": None}},
-                                 "forecast": {"asa_s": None, "arrival_rate_per_min": 3.0}}}}
-    reg = registry(snap, Pipeline(now=0.0))
-    lab = {"segment": "all", "segment_type": "all"}
-    assert reg.get_sample_value("callcenter_queue_oldest_wait_seconds", lab) == 0
-    assert reg.get_sample_value("callcenter_agents", {**lab, "state": "on_call"}) == 0
-    assert reg.get_sample_value("callcenter_window_abandoned_calls",
-                                {**lab, "window": "15m"}) == 0
-    assert reg.get_sample_value("callcenter_window_service_level_ratio",
-                                {**lab, "window": "15m"}) is None
-    assert reg.get_sample_value("callcenter_forecast_asa_seconds", lab) is None
-    assert reg.get_sample_value("callcenter_forecast_arrival_rate_per_second", lab) == 0.05
+    body = {"now": {"waiting": 0, "oldest_wait_s": None, "waiting_over_sl": 0, "agents": {}},
+            "windows": {"15m": {"offered": 0, "service_level": None}},
+            "forecast": {"asa_s": None, "arrival_rate_per_min": 3.0}}
+    reg = registry({"segments": {"all": body, "billing": body}}, Pipeline(now=0.0))
+    # the same rules for a segment and for the whole center (one code path)
+    for prefix, lab in (("callcenter_", {"segment": "billing", "segment_type": "queue"}),
+                        ("callcenter_center_", {})):
+        assert reg.get_sample_value(f"{prefix}queue_oldest_wait_seconds", lab) == 0
+        assert reg.get_sample_value(f"{prefix}agents", {**lab, "state": "on_call"}) == 0
+        assert reg.get_sample_value(f"{prefix}agents_staffed", lab) == 0
+        assert reg.get_sample_value(f"{prefix}window_abandoned_calls",
+                                    {**lab, "window": "15m"}) == 0
+        assert reg.get_sample_value(f"{prefix}window_service_level_ratio",
+                                    {**lab, "window": "15m"}) is None
+        assert reg.get_sample_value(f"{prefix}forecast_asa_seconds", lab) is None
+        assert reg.get_sample_value(f"{prefix}forecast_arrival_rate_per_second", lab) == 0.05
     assert reg.get_sample_value("callcenter_folded_total", {"kind": "agent_queues"}) == 0
     assert reg.get_sample_value("callcenter_engine_classified_events",
                                 {"classification": "orphaned"}) == 0
+
+
+def _center_figures(snap: dict) -> dict[tuple[str, tuple], float]:
+    """Every sample of the callcenter_center_* families, by (name, labels)."""
+    text = generate_latest(registry(snap, Pipeline(now=0.0))).decode()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for f in text_string_to_metric_families(text)
+            if f.name.startswith("callcenter_center_") for s in f.samples}
+
+
+def test_no_segment_series_is_the_center_total() -> None:
+    engine = fed_engine()
+    engine.to_bytes()
+    snap = engine.snapshot(engine.newest_ms / 1000)
+    assert "all" in snap["segments"]
+    text = generate_latest(registry(snap, Pipeline(now=0.0, totals={0: engine.saved_totals})))
+    families = list(text_string_to_metric_families(text.decode()))
+    segment_types = {s.labels["segment_type"] for f in families for s in f.samples
+                     if "segment_type" in s.labels}
+    assert segment_types == {"queue"}
+    assert not [s for f in families for s in f.samples if s.labels.get("segment") == "all"]
+    # so a plain sum() over the queue series is the center's count (no total beside them)
+    reg = registry(snap, Pipeline(now=0.0))
+    queues = [q for q in snap["segments"] if q != "all"]
+    assert sum(reg.get_sample_value("callcenter_queue_waiting_calls",
+                                    {"segment": q, "segment_type": "queue"}) for q in queues) \
+        == reg.get_sample_value("callcenter_center_queue_waiting_calls") \
+        == snap["segments"]["all"]["now"]["waiting"]
+    center = [f for f in families if f.name.startswith("callcenter_center_")]
+    assert len(center) == 5 + 9 + 6 + 9  # now, window counts, derived, forecast
+    assert all(set(s.labels) <= {"state", "window"} for f in center for s in f.samples)
+
+
+def test_the_center_families_are_the_snapshots_all_segment() -> None:
+    engine = fed_engine()
+    snap = engine.snapshot(engine.newest_ms / 1000)
+    whole = snap["segments"]["all"]
+    reg = registry(snap, Pipeline(now=0.0))
+    now, w15, fc = whole["now"], whole["windows"]["15m"], whole["forecast"]
+    assert now["waiting"] > 0 and now["oldest_wait_s"] > 0  # a busy center: real figures
+    assert reg.get_sample_value("callcenter_center_queue_waiting_calls") == now["waiting"]
+    assert reg.get_sample_value("callcenter_center_queue_oldest_wait_seconds") == \
+        now["oldest_wait_s"]
+    assert reg.get_sample_value("callcenter_center_queue_waiting_over_sl_calls") == \
+        now["waiting_over_sl"]
+    for state in ("available", "on_call", "acw", "not_ready"):
+        assert reg.get_sample_value("callcenter_center_agents", {"state": state}) == \
+            now["agents"][state], state
+    assert reg.get_sample_value("callcenter_center_agents_staffed") == now["agents"]["staffed"]
+    for window, figures in whole["windows"].items():
+        assert reg.get_sample_value("callcenter_center_window_offered_calls",
+                                    {"window": window}) == figures["offered"], window
+    assert reg.get_sample_value("callcenter_center_window_service_level_missed_calls",
+                                {"window": "15m"}) == w15["sl_missed"]
+    assert reg.get_sample_value("callcenter_center_window_service_level_ratio",
+                                {"window": "15m"}) == w15["service_level"]
+    assert reg.get_sample_value("callcenter_center_window_aht_seconds",
+                                {"window": "15m"}) == w15["aht_s"]
+    assert reg.get_sample_value("callcenter_center_forecast_agents_required") == \
+        fc["agents_required"]
+    assert reg.get_sample_value("callcenter_center_forecast_arrival_rate_per_second") == \
+        round(fc["arrival_rate_per_min"] / 60, 9)
+    # the center is not a queue: the agent of two queues counts once here, in both queues
+    assert reg.get_sample_value("callcenter_center_agents_staffed") <= sum(
+        snap["segments"][q]["now"]["agents"]["staffed"] for q in snap["segments"] if q != "all")
+    # without an "all" segment the center families exist, with no series
+    del snap["segments"]["all"]
+    assert _center_figures(snap) == {}
+    text = generate_latest(registry(snap, Pipeline(now=0.0))).decode()
+    assert "# TYPE callcenter_center_queue_waiting_calls gauge" in text
 
 
 def test_pipeline_health_per_owned_partition_only() -> None:
@@ -143,6 +216,8 @@ class _State:
         self.checkpoint_at = at
         self.restored_from = restored_from
         self.processor = SimpleNamespace(engine=engine, counts=Counter(counts or {}))
+        # as Partitions.assign: the counts restored from the checkpoint, empty without one
+        self.restored_counts = dict(counts or {}) if restored_from is not None else {}
 
 
 def test_consumed_counts_start_at_zero_with_the_process_and_never_go_down() -> None:
@@ -155,15 +230,42 @@ def test_consumed_counts_start_at_zero_with_the_process_and_never_go_down() -> N
     restored.processor.counts[("c", "applied")] += 4
     restored.processor.counts[("c", "invalid")] += 1
     assert consumed.update(states) == {("c", "applied"): 7, ("c", "invalid"): 1}
-    del states[("c", 1)]  # revoked: what it counted here stays counted
-    assert consumed.update(states) == {("c", "applied"): 7, ("c", "invalid"): 1}
-    again = _State(None, restored_from=504, counts={("c", "applied"): 504,
+    restored.processor.counts[("c", "applied")] += 1  # applied after that render, then
+    del states[("c", 1)]  # revoked: what it counted here, up to the revocation, stays counted
+    assert consumed.update(states) == {("c", "applied"): 8, ("c", "invalid"): 1}
+    again = _State(None, restored_from=505, counts={("c", "applied"): 505,
                                                      ("c", "invalid"): 1})
-    states[("c", 1)] = again  # assigned back from its checkpoint: counts from here on
-    again.processor.counts[("c", "applied")] += 2  # before the first snapshot saw it: not
-    assert consumed.update(states) == {("c", "applied"): 7, ("c", "invalid"): 1}  # counted
+    states[("c", 1)] = again  # assigned back from its checkpoint: counts from the restore on
+    again.processor.counts[("c", "applied")] += 2  # before the first snapshot saw it: counted
+    assert consumed.update(states) == {("c", "applied"): 10, ("c", "invalid"): 1}
     again.processor.counts[("c", "applied")] += 2
-    assert consumed.update(states) == {("c", "applied"): 9, ("c", "invalid"): 1}
+    assert consumed.update(states) == {("c", "applied"): 12, ("c", "invalid"): 1}
+    moved = _State(None, restored_from=509, counts={("c", "applied"): 509,
+                                                     ("c", "invalid"): 1})
+    states[("c", 1)] = moved  # revoked and assigned anew between two renders
+    assert consumed.update(states) == {("c", "applied"): 12, ("c", "invalid"): 1}
+
+
+def test_records_applied_after_a_restore_count_before_the_first_render_sees_them() -> None:
+    settings = EngineSettings()
+    events = Simulator(default_models(2.0), start=START, seed=3).advance(START + 3600)
+    lines = [orjson.dumps(e) for e in events if e["type"] != "agent.state"][:500]
+    tp = ("calls", 0)
+    first = Partitions(settings, lambda: START + 7200, ("calls", "agents"), "app")
+    first.assign(tp, None, earliest=0)
+    first.handle_batch(tp, [(i, None, line) for i, line in enumerate(lines[:300])])
+    checkpoint = first.checkpoint(tp)
+
+    second = Partitions(settings, lambda: START + 7200, ("calls", "agents"), "app")
+    assert second.assign(tp, checkpoint) == 300
+    restored = dict(second.states[tp].processor.counts)
+    assert sum(restored.values()) == 300 and second.states[tp].restored_counts == restored
+    second.handle_batch(tp, [(i, None, lines[i]) for i in range(300, 500)])  # N = 200
+    consumed = ProcessCounts().update(second.states)  # the first render after the restore
+    assert sum(consumed.values()) == 200
+    assert consumed == {key: n - restored.get(key, 0)
+                        for key, n in second.states[tp].processor.counts.items()}
+    assert sum(ProcessCounts().update(first.states).values()) == 300  # no checkpoint: all
 
 
 def test_exported_totals_follow_acknowledged_checkpoints_only() -> None:
@@ -229,7 +331,9 @@ def test_segments_past_the_limit_fold_into_other_and_are_counted() -> None:
     reg = registry(snap, Pipeline(now=0.0, folded=dict(engine.folded)))
     segments = {s.labels["segment"] for f in reg.collect() for s in f.samples
                 if "segment" in s.labels}
-    assert len(segments) == 4 and "other" in segments
+    assert len(segments) == 3 and "other" in segments  # "all" is the center families
+    assert reg.get_sample_value("callcenter_center_queue_waiting_calls") == \
+        snap["segments"]["all"]["now"]["waiting"]
     assert reg.get_sample_value("callcenter_folded_total", {"kind": "queue_events"}) > 0
 
 

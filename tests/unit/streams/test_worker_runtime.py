@@ -72,6 +72,7 @@ def test_snapshots_are_computed_once_per_interval_and_served_from_cache():
             assert status == 200
             assert (b'callcenter_queue_waiting_calls{segment="billing",segment_type="queue"} '
                     b'5.0') in metrics
+            assert b"\ncallcenter_center_queue_waiting_calls 5.0\n" in metrics
             status, om = await http_get(rt.http.port, "/metrics",
                                         "application/openmetrics-text; version=1.0.0")
             assert status == 200 and om.endswith(b"# EOF\n")
@@ -169,7 +170,8 @@ def test_twenty_thousand_queues_stay_within_the_limits_and_health_stays_responsi
     assert snap["segments"]["all"]["windows"]["5m"]["offered"] == 20_000
     assert len(orjson.dumps(snap)) < limit * 4000  # about 2.5 KB a segment
     series = metrics.count(b'callcenter_queue_waiting_calls{segment="')
-    assert series == limit
+    assert series == limit - 1  # every segment but "all": callcenter_center_* holds it
+    assert b"\ncallcenter_center_queue_waiting_calls " in metrics
     # each of the six partitions' engines keeps limit - 2 queues (all and other are the two
     # more) and folds the rest; the merge then folds the queues past the limit overall
     folded = 20_000 - 6 * (limit - 2)
