@@ -11,13 +11,20 @@ voice, chat; every visit is in all + its queue + its tier + its channel):
 
 Each is fed ``--minutes`` of event time (default 60, so every rolling window's minute buckets
 are populated) at ``--rate`` calls/s over its queues, plus agent states (bench/gen_events.py;
-events are parsed before the clock starts). Then, interleaved, ``--repeat`` times each:
-``engine.snapshot(newest ts + i s)`` for both engines (one second later each time, as the
-worker asks), a third engine with ``--waiting`` callers waiting (default 10 000), and
-``orjson.dumps`` of each snapshot (the
-baseline: the cost of merely serialising what was built). Prints best and median in ms, the
-ratios large/small and snapshot/dumps, the time per segment, and the snapshot size in bytes.
-``--profile`` adds a cProfile of one large snapshot.
+events are parsed before the clock starts), except the last ``--repeat`` seconds. Then:
+
+* **cold**: the first snapshot (nothing cached: what a restarted worker pays once);
+* **live**, ``--repeat`` times, interleaved between the engines: apply the next second of
+  events (timed apart), then ``engine.snapshot`` one second later, as the worker asks: the
+  figure that matters;
+* **idle**: a snapshot one second later with no new event;
+* a third engine with ``--waiting`` callers waiting (default 10 000), asked one second
+  later each time;
+* ``orjson.dumps`` of each snapshot: the baseline (the cost of merely serialising it).
+
+Prints best and median in ms, the ratios large/small and snapshot/dumps, the time per
+segment, and the snapshot size in bytes. ``--profile`` adds a cProfile of one live large
+snapshot.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from pathlib import Path
 import orjson
 from gen_events import config_toml, iter_lines
 
-from schemas import parse_event
+from schemas import Event, parse_event
 from streams.config import EngineSettings, load_settings
 from streams.engine import Engine
 from streams.timefmt import rfc3339
@@ -49,19 +56,27 @@ def settings_for_bench() -> EngineSettings:
         return load_settings(path).engine
 
 
-def build(queues: int, minutes: float, rate: float, seed: int) -> tuple[Engine, float, int]:
-    """An engine fed ``minutes`` of traffic over ``queues`` queues; its newest ts; events."""
+def build(queues: int, minutes: float, rate: float, seed: int,
+          held_s: int) -> tuple[Engine, list[list[Event]], float]:
+    """An engine fed ``minutes`` of traffic over ``queues`` queues but the last ``held_s``
+    seconds; those, one list per second; the instant of the first held second's start."""
     events = [parse_event(line)
               for line in iter_lines(queues=queues, seed=seed, rate=rate, duration_s=minutes * 60)]
+    events.sort(key=lambda ev: ev.ts)  # the file has late lines: hold back by event time
+    cut = events[-1].ts - held_s
+    fed = [ev for ev in events if ev.ts <= cut]
+    held: list[list[Event]] = [[] for _ in range(held_s)]
+    for ev in events[len(fed):]:
+        held[min(int(ev.ts - cut), held_s - 1)].append(ev)
     engine = Engine(settings_for_bench())
     start = time.perf_counter()
-    for ev in events:
+    for ev in fed:
         engine.apply(ev)
     elapsed = time.perf_counter() - start
-    newest = max(ev.ts for ev in events)
-    print(f"  {queues} queues: {len(events):,} events applied in {elapsed:.1f} s "
-          f"({len(events) / elapsed:,.0f} events/s)", flush=True)
-    return engine, newest, len(events)
+    print(f"  {queues} queues: {len(fed):,} events applied in {elapsed:.1f} s "
+          f"({len(fed) / elapsed:,.0f} events/s); {len(events) - len(fed):,} held back for "
+          f"the live snapshots", flush=True)
+    return engine, held, cut
 
 
 def build_waiting(n: int) -> tuple[Engine, float]:
@@ -99,22 +114,31 @@ def main() -> None:
         ap.error("--repeat must be >= 1")
 
     print(f"feeding {args.minutes:g} min at {args.rate:g} calls/s:")
-    large, t_large, _ = build(args.queues, args.minutes, args.rate, args.seed)
-    small, t_small, _ = build(args.small_queues, args.minutes, args.rate, args.seed)
-
-    times: dict[str, list[float]] = {"large": [], "large_dumps": [], "small": [],
-                                     "small_dumps": []}
-    snaps: dict[str, dict] = {}
+    # one more second held back than asked: the profile's live snapshot
+    large, held_large, t_large = build(args.queues, args.minutes, args.rate, args.seed,
+                                       args.repeat + 1)
+    small, held_small, t_small = build(args.small_queues, args.minutes, args.rate, args.seed,
+                                       args.repeat + 1)
     waiting, t_waiting = build_waiting(args.waiting)
-    times["waiting"] = []
+
+    times: dict[str, list[float]] = {k: [] for k in (
+        "large", "large_dumps", "small", "small_dumps", "large_idle", "small_idle",
+        "waiting")}
+    snaps: dict[str, dict] = {}
+    cold = {name: timed(engine.snapshot, t)[0]
+            for name, engine, t in (("large", large, t_large), ("small", small, t_small))}
     for i in range(args.repeat):
-        # one second later each time, as the worker asks (its caches see a new instant)
-        for name, engine, t in (("large", large, t_large + i), ("small", small, t_small + i)):
-            ms, snap = timed(engine.snapshot, t)
+        for name, engine, held, t in (("large", large, held_large, t_large),
+                                      ("small", small, held_small, t_small)):
+            for ev in held[i]:
+                engine.apply(ev)
+            ms, snap = timed(engine.snapshot, t + i + 1)  # one second of new events
             times[name].append(ms)
             ms, _ = timed(orjson.dumps, snap)
             times[f"{name}_dumps"].append(ms)
             snaps[name] = snap  # type: ignore[assignment]
+            ms, _ = timed(engine.snapshot, t + i + 1.5)  # no new event since
+            times[f"{name}_idle"].append(ms)
         ms, snap = timed(waiting.snapshot, t_waiting + i)
         times["waiting"].append(ms)
         assert snap["segments"]["all"]["now"]["waiting"] == args.waiting
@@ -126,11 +150,19 @@ def main() -> None:
     best = {k: min(v) for k, v in times.items()}
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"\nbest / median of {args.repeat}, ms:")
-    rows = (("large", f"snapshot, {n_large} segments"), ("large_dumps", "  orjson.dumps of it"),
-            ("small", f"snapshot, {n_small} segments"), ("small_dumps", "  orjson.dumps of it"),
+    rows = (("large", f"live snapshot, {n_large} segments"),
+            ("large_dumps", "  orjson.dumps of it"),
+            ("large_idle", "  idle (no new event)"),
+            ("small", f"live snapshot, {n_small} segments"),
+            ("small_dumps", "  orjson.dumps of it"),
+            ("small_idle", "  idle (no new event)"),
             ("waiting", f"snapshot, {args.waiting} waiting callers"))
     for key, label in rows:
-        print(f"  {label:<28} {best[key]:9.2f} {med[key]:9.2f}")
+        print(f"  {label:<34} {best[key]:9.2f} {med[key]:9.2f}")
+    for name, n, held in (("large", n_large, held_large), ("small", n_small, held_small)):
+        per_s = sum(len(h) for h in held[:args.repeat]) / args.repeat
+        print(f"  cold (first) snapshot, {n} segments: {cold[name]:.2f} ms; {per_s:,.0f} events "
+              "applied between two live snapshots")
     print(f"snapshot size: {size_large:,} bytes ({n_large} segments), {size_small:,} bytes "
           f"({n_small} segments)")
     print(f"per segment: {best['large'] / n_large * 1000:.0f} us ({n_large} segments), "
@@ -142,7 +174,9 @@ def main() -> None:
 
     if args.profile:
         prof = cProfile.Profile()
-        prof.runcall(large.snapshot, t_large + args.repeat)
+        for ev in held_large[args.repeat]:  # one more second of events, then a live snapshot
+            large.apply(ev)
+        prof.runcall(large.snapshot, t_large + args.repeat + 1)
         out = io.StringIO()
         pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
         print(f"\ncProfile of one {n_large}-segment snapshot, top 20 by tottime:")

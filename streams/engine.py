@@ -219,30 +219,86 @@ class Agg:
 
 
 class _Bucket:
-    """One minute of one cell: raw records ``(ms, kind, value)`` and their cached aggregate."""
+    """One minute of one cell: raw records ``(ms, kind, value)``, their aggregate (kept up to
+    date incrementally: appends are folded in when asked, a removal recomputes it) and, for
+    the window edges, the records sorted by time with prefix sums (built when asked)."""
 
-    __slots__ = ("agg", "raw")
+    __slots__ = ("agg", "done", "hi", "lo", "pre", "raw")
 
     def __init__(self) -> None:
         self.raw: list[tuple[int, int, int]] = []
-        self.agg: Agg | None = None
+        self.agg: Agg | None = None  # of raw[:done]
+        self.done = 0
+        self.lo = 2**62              # the oldest ms of raw[:done]
+        self.hi = -(2**62)           # the newest ms of raw[:done]
+        # (ms sorted, prefix c, prefix h, len(raw) when built): the records up to position i
+        # of the sorted order sum to (prefix c[i], prefix h[i])
+        self.pre: tuple[list[int], list[int], list[int], int] | None = None
+
+    def removed(self) -> None:
+        """A record was removed: the aggregate and the prefix sums are rebuilt when asked."""
+        self.agg = self.pre = None
+        self.done = 0
+        self.lo, self.hi = 2**62, -(2**62)
 
     def aggregate(self) -> Agg:
-        if self.agg is None:
+        raw, agg = self.raw, self.agg
+        if agg is None or self.done < len(raw):
+            c, h = (0, 0) if agg is None else (agg.c, agg.h)
+            part = raw[self.done:] if agg is not None else raw
+            kind_c = _KIND_C
+            for _, kind, value in part:  # record_delta, inlined (a restore pays this once)
+                if kind == ANSWERED or kind == ANSWERED_IN_SL:  # noqa: SIM109 - hot path
+                    c += kind_c[kind] + (value << _WAIT_SHIFT)
+                    h += 1 << (_H_LANE * wait_bin(value))
+                elif kind == HANDLED:
+                    c += kind_c[kind] + (value << _HANDLE_SHIFT)
+                else:
+                    c += kind_c[kind]
+            agg = self.agg = Agg(c, h)
+            if part:  # records are (ms, ...) tuples: min and max order them by time first
+                self.lo = min(self.lo, min(part)[0])
+                self.hi = max(self.hi, max(part)[0])
+            self.done = len(raw)
+        return agg
+
+    def prefix(self) -> tuple[list[int], list[int], list[int], int]:
+        pre = self.pre
+        if pre is None or pre[3] != len(self.raw):
+            times, cs, hs = [], [0], [0]
             c = h = 0
-            for _, kind, value in self.raw:
+            for ms, kind, value in sorted(self.raw):
                 dc, dh = record_delta(kind, value)
                 c += dc
                 h += dh
-            self.agg = Agg(c, h)
-        return self.agg
+                times.append(ms)
+                cs.append(c)
+                hs.append(h)
+            pre = self.pre = (times, cs, hs, len(self.raw))
+        return pre
+
+    def between(self, lo: int, hi: int) -> tuple[int, int, int | None]:
+        """The sums of the records with ``lo < ms <= hi`` and the time of the first record
+        after ``lo`` (``None`` when there is none)."""
+        agg = self.aggregate()
+        if self.hi <= lo:  # every record at or before lo (or none)
+            return 0, 0, None
+        if self.lo > lo:  # every record after lo
+            if self.hi <= hi:
+                return agg.c, agg.h, self.lo
+            if self.lo > hi:
+                return 0, 0, self.lo
+        times, cs, hs, _ = self.prefix()
+        i = bisect.bisect_right(times, lo)
+        j = bisect.bisect_right(times, hi, i)
+        return cs[j] - cs[i], hs[j] - hs[i], times[i] if i < len(times) else None
 
 
 class _Cell:
     """Segments that share the records of a visit (same membership, same settings)."""
 
-    __slots__ = ("base_c", "base_h", "cum_c", "cum_h", "day_base", "dirty", "keys", "minutes",
-                 "policy", "segments", "short_ms", "t_ms")
+    __slots__ = ("base_c", "base_h", "cache", "cum_c", "cum_h", "day_base", "dirty", "keys",
+                 "minutes", "policy", "segments", "short_ms", "t_ms")
 
     def __init__(self, segments: tuple[str, ...], policy: SegmentPolicy) -> None:
         self.segments = segments
@@ -261,6 +317,9 @@ class _Cell:
         self.base_c = 0
         self.base_h = 0
         self.dirty = CLEAN
+        # The window sums as of some t: ``(t, valid until, day start, (cs, hs))``; they hold
+        # for any t' in [t, valid until) while no record changes (every change sets None).
+        self.cache: tuple[int, int, int, tuple[list[int], list[int]]] | None = None
 
 
 class _Visit:
@@ -378,10 +437,20 @@ class Engine:
         # Calls that may have a visit waiting as of a supported instant (the "now" block
         # walks these only); pruned by _now once every visit closed before that horizon.
         self._live: dict[str, _Call] = {}
+        # Calls that may have a visit with no outcome yet (the "now" block of an instant at or
+        # after every event walks these only); pruned by _now once none has.
+        self._open: dict[str, _Call] = {}
         # Agents by their latest entry, as (state, queues) -> count: the "now" block of any
         # instant at or after every agent event reads this instead of every history.
         self._agent_groups: Counter[tuple[str, tuple[str, ...]]] = Counter()
         self._agent_latest = -(2**62)
+        # What the last partial counted, kept up to date from the changes since: agents per
+        # segment (from _agent_groups, group -> (count, segments)), and per cell the window
+        # rows it used with their column sums per segment.
+        self._agent_counted: dict[tuple[str, tuple[str, ...]], tuple[int, tuple[str, ...]]] = {}
+        self._agent_seg: dict[str, dict[str, int]] = {}
+        self._rows_used: dict[_Cell, tuple[list[int], list[int]]] = {}
+        self._seg_sums: dict[str, tuple[list[int], list[int]]] = {}
         self._lengths = sorted({length for _, length in self._window_ms}
                                | {900_000, 3_600_000})
         self._merger = SnapshotMerger(s)
@@ -508,7 +577,7 @@ class Engine:
                     return "already_waiting"
             cells = self._cells_for(queue, call.attrs)  # type: ignore[arg-type]
             call.visits.append(_Visit(queue, ms, cells))  # type: ignore[arg-type]
-            self._live[ev.call_id] = call  # type: ignore[index]
+            self._live[ev.call_id] = self._open[ev.call_id] = call  # type: ignore[index]
             for cell in cells:
                 self._contribute(call, cell, ms, OFFERED, 0, emit)
             return "applied"
@@ -595,7 +664,7 @@ class Engine:
                 if bucket is None:
                     bucket = _new_bucket(cell, minute)
                 bucket.raw.append((ms, kind, value))
-                bucket.agg = None
+                cell.cache = None
                 if minute < cell.dirty:
                     cell.dirty = minute
             else:
@@ -611,11 +680,13 @@ class Engine:
                 bucket.raw.append((ms, kind, value))
             else:
                 bucket.raw.remove((ms, kind, value))
-            bucket.agg = None
+                bucket.removed()
+            cell.cache = None
             if minute < cell.dirty:
                 cell.dirty = minute
             return
         # Older than every rolling window: it still counts in its day (``today``).
+        cell.cache = None
         day = self._days.start_of(ms)
         base = cell.day_base.get(day)
         if base is None:
@@ -770,6 +841,7 @@ class Engine:
                 self._finalize(call)
                 del calls[call_id]
                 self._live.pop(call_id, None)
+                self._open.pop(call_id, None)
                 held = call.classes.count("held")
                 if held:
                     outcomes["held"] -= held
@@ -824,96 +896,154 @@ class Engine:
 
         :meth:`SnapshotMerger.render` turns one or more partials (e.g. one per Kafka
         partition) into the snapshot; the figures are derived only after the merge, so the
-        snapshot of the merged partials equals that of one engine fed every event."""
+        snapshot of the merged partials equals that of one engine fed every event.
+
+        A cell's window sums are reused from the previous partial while no record of the cell
+        changed and no record entered or left one of its windows (``_Cell.cache``), so a
+        partial costs O(cells whose sums changed) plus a look-up per cell."""
         t = _ms(as_of)
         day_start = self._days.start_of(t)
         lengths = self._lengths
-        keys = [*lengths, TODAY]
-        bounds = {length: t - length for length in lengths}
-        bounds[TODAY] = day_start - 1
-        cell_aggs: dict[_Cell, dict] = {}
+        rows: dict[_Cell, tuple[list[int], list[int]]] = {}
         for cell in self._cells.values():
-            per = self._nested(cell, t, bounds)
-            base = cell.day_base.get(day_start)
-            if base is not None:
-                per[TODAY].merge(base)
-            cell_aggs[cell] = per
-        now = self._now(t, day_start, lengths, cell_aggs)
+            cache = cell.cache
+            if cache is not None and cache[0] <= t < cache[1] and cache[2] == day_start:
+                rows[cell] = cache[3]
+            else:
+                rows[cell] = self._windows(cell, t, day_start, lengths)
+        now, misses = self._now(t, day_start, lengths)
+        for cell, extra in misses.items():  # callers still waiting past T: misses at q + T
+            cs, hs = rows[cell]
+            rows[cell] = ([c + e * MISSED_UNIT for c, e in zip(cs, extra, strict=True)], hs)
+        sums = self._segment_sums(rows)
         agents = self._agents_now(t)
-        # per cell, its aggregates as two rows of ints in the order of ``keys``
-        rows = {cell: ([per[k].c for k in keys], [per[k].h for k in keys])
-                for cell, per in cell_aggs.items()}
         segments = {}
         for name in self.segment_names():
-            cells = self._seg_cells.get(name, ())
-            if len(cells) == 1:
-                cs, hs = rows[cells[0]]
-            elif cells:  # column sums, in C: zip transposes, sum adds
-                cs = [sum(col) for col in zip(*[rows[cell][0] for cell in cells], strict=True)]
-                hs = [sum(col) for col in zip(*[rows[cell][1] for cell in cells], strict=True)]
-            else:
-                cs = hs = None
+            cs, hs = sums.get(name) or (None, None)
             segments[name] = (cs, hs, now.get(name), agents.get(name))
         return Partial(t, day_start, segments)
 
-    def _nested(self, cell: _Cell, t: int, bounds: dict[Any, int]) -> dict[Any, Agg]:
-        """For each ``key: lo``, the records with ``lo < ms <= t`` among the retained minutes.
+    def _segment_sums(self, rows: dict[_Cell, tuple[list[int], list[int]]]
+                      ) -> dict[str, tuple[list[int], list[int]]]:
+        """Per segment, the column sums of its cells' window rows: those of the last partial
+        plus the differences of the rows that changed since (a reused cached row is the same
+        object). Exact: the sums are integers. New lists for a changed segment, so a partial
+        handed out earlier never changes."""
+        used, sums = self._rows_used, self._seg_sums
+        deltas: dict[str, list[list[int]]] = {}
+        for cell, row in rows.items():
+            old = used.get(cell)
+            if old is row:
+                continue
+            used[cell] = row
+            if old is None:
+                dc, dh = row
+            else:
+                dc = [a - b for a, b in zip(row[0], old[0], strict=True)]
+                dh = [a - b for a, b in zip(row[1], old[1], strict=True)]
+            for name in cell.segments:
+                acc = deltas.get(name)
+                if acc is None:
+                    deltas[name] = [list(dc), list(dh)]
+                else:
+                    acc[0] = [a + b for a, b in zip(acc[0], dc, strict=True)]
+                    acc[1] = [a + b for a, b in zip(acc[1], dh, strict=True)]
+        for name, (dc, dh) in deltas.items():
+            before = sums.get(name)
+            if before is None:
+                sums[name] = (dc, dh)
+            else:
+                sums[name] = ([a + b for a, b in zip(before[0], dc, strict=True)],
+                              [a + b for a, b in zip(before[1], dh, strict=True)])
+        return sums
 
-        Whole minutes come from the cell's prefix sums (two look-ups per range); the two edge
-        minutes are filtered record by record.
-        """
+    def _windows(self, cell: _Cell, t: int, day_start: int,
+                 lengths: list[int]) -> tuple[list[int], list[int]]:
+        """The cell's packed sums of the records with ``t - length < ms <= t`` for each
+        rolling ``length``, then of ``today`` (``day_start <= ms <= t``, folded days
+        included); caches them with the instant before which they stay valid.
+
+        Whole minutes come from the cell's prefix sums (two look-ups per range); the edge
+        minutes from the minute's own prefix sums (a bisection)."""
         _refresh(cell)
         minutes, keys, cum_c, cum_h = cell.minutes, cell.keys, cell.cum_c, cell.cum_h
         last = t // MINUTE_MS
+        until = 2**62  # the first instant at which a record enters or leaves a window
         head_c = head_h = 0  # minute `last`, up to t
         bucket = minutes.get(last)
         if bucket is not None:
-            for ms, kind, value in bucket.raw:
-                if ms <= t:
-                    dc, dh = record_delta(kind, value)
-                    head_c += dc
-                    head_h += dh
+            agg = bucket.aggregate()
+            if bucket.hi <= t:
+                head_c, head_h = agg.c, agg.h
+            else:
+                head_c, head_h, _ = bucket.between(-(2**62), t)
+                nxt = bucket.between(t, 2**62)[2]
+                if nxt is not None:
+                    until = nxt
+        k = bisect.bisect_right(keys, last)
+        if k < len(keys) and keys[k] * MINUTE_MS < until:  # a later minute enters at its start
+            until = keys[k] * MINUTE_MS
         j = bisect.bisect_right(keys, last - 1) - 1
         upto_c, upto_h = (cum_c[j], cum_h[j]) if j >= 0 else (cell.base_c, cell.base_h)
-        out: dict[Any, Agg] = {}
-        for key, lo in bounds.items():
+        cs: list[int] = []
+        hs: list[int] = []
+        for length in (*lengths, None):
+            lo = day_start - 1 if length is None else t - length
             first = lo // MINUTE_MS
             if first == last:
                 c = h = 0
+                nxt = None
                 if bucket is not None:
-                    for ms, kind, value in bucket.raw:
-                        if lo < ms <= t:
-                            dc, dh = record_delta(kind, value)
-                            c += dc
-                            h += dh
-                out[key] = Agg(c, h)
-                continue
-            i = bisect.bisect_right(keys, first) - 1
-            if i >= 0:
-                c, h = upto_c - cum_c[i] + head_c, upto_h - cum_h[i] + head_h
+                    c, h, nxt = bucket.between(lo, t)
             else:
-                c, h = upto_c - cell.base_c + head_c, upto_h - cell.base_h + head_h
-            edge = minutes.get(first)
-            if edge is not None:
-                for ms, kind, value in edge.raw:
-                    if ms > lo:
-                        dc, dh = record_delta(kind, value)
-                        c += dc
-                        h += dh
-            out[key] = Agg(c, h)
-        return out
+                i = bisect.bisect_right(keys, first) - 1
+                if i >= 0:
+                    c, h = upto_c - cum_c[i] + head_c, upto_h - cum_h[i] + head_h
+                else:
+                    c, h = upto_c - cell.base_c + head_c, upto_h - cell.base_h + head_h
+                edge = minutes.get(first)
+                nxt = None
+                if edge is not None:
+                    ec, eh, nxt = edge.between(lo, 2**62)
+                    c += ec
+                    h += eh
+                i += 1  # keys[i] is the last minute <= first: look after it
+                while nxt is None and i < len(keys):  # the first record of a later minute
+                    nxt = minutes[keys[i]].between(lo, 2**62)[2]
+                    i += 1
+            if length is None:
+                base = cell.day_base.get(day_start)
+                if base is not None:
+                    c += base.c
+                    h += base.h
+            elif nxt is not None and nxt + length < until:  # it leaves the window then
+                until = nxt + length
+            cs.append(c)
+            hs.append(h)
+        row = (cs, hs)
+        cell.cache = (t, max(until, t + 1), day_start, row)
+        return row
 
-    def _now(self, t: int, day_start: int, lengths: list[int],
-             cell_aggs: dict[_Cell, dict]) -> dict[str, list]:
-        """Waiting callers per segment ``[count, min q, over T]``; adds the misses of callers
-        still waiting past ``T`` (at ``q + T``) to the cells' window aggregates.
+    def _now(self, t: int, day_start: int,
+             lengths: list[int]) -> tuple[dict[str, list], dict[_Cell, list[int]]]:
+        """Waiting callers per segment ``[count, min q, over T]``, and per cell the misses
+        of callers still waiting past ``T`` (at ``q + T``) per window key (the rolling
+        lengths, then ``today``), to add to the cell's window sums.
 
-        Walks the calls that may still have a visit open as of a supported instant (``_live``,
-        pruned here), accumulating per cell, then per segment."""
+        Walks the calls that may still have a visit open as of ``t``, accumulating per cell,
+        then per segment. As of an instant at or after every event (the live board), an
+        outcome known now happened by ``t``: only calls with a visit that has none can wait
+        (``_open``, pruned here). As of an earlier instant, a visit closed since was waiting
+        then: every call that may have a visit open as of a supported instant is walked
+        (``_live``, pruned here)."""
         limit = self._max_visit_ms
-        earliest = self._newest - self._lateness_ms - self._future_ms  # supported as_of
-        calls, live = self._calls, self._live
+        fast = t >= self._newest
+        # walked calls with no visit open after this are pruned
+        earliest = 2**62 if fast else self._newest - self._lateness_ms - self._future_ms
+        calls, live = self._calls, (self._open if fast else self._live)
         per_cell: dict[_Cell, list] = {}
+        misses: dict[_Cell, list[int]] = {}
+        n_lengths = len(lengths)
         gone = []
         for call_id, call in live.items():
             if calls.get(call_id) is not call:
@@ -931,12 +1061,14 @@ class Engine:
                     for cell in v.cells:
                         miss = q + cell.t_ms
                         if miss <= t and cell.t_ms < limit:
-                            aggs = cell_aggs[cell]
-                            for length in lengths:
+                            extra = misses.get(cell)
+                            if extra is None:
+                                extra = misses[cell] = [0] * (n_lengths + 1)
+                            for i, length in enumerate(lengths):
                                 if miss > t - length:
-                                    aggs[length].c += MISSED_UNIT
+                                    extra[i] += 1
                             if miss >= day_start:
-                                aggs[TODAY].c += MISSED_UNIT
+                                extra[n_lengths] += 1
                 elif o <= t:  # type: ignore[operator]
                     continue
                 if t - q > limit:
@@ -965,31 +1097,38 @@ class Engine:
                     entry[0] += n
                     entry[1] = min(entry[1], first_q)
                     entry[2] += over
-        return per_segment
+        return per_segment, misses
 
     def _agents_now(self, t: int) -> dict[str, dict[str, int]]:
+        """Agents by state per segment as of ``t`` (segments with none left out)."""
         if t >= self._agent_latest:  # every agent's latest entry applies: count the groups
-            states: Iterable[tuple[tuple[str, tuple[str, ...]], int]] = [
-                (group, n) for group, n in self._agent_groups.items() if n]
-        else:
-            per: Counter[tuple[str, tuple[str, ...]]] = Counter()
-            for history in self._agents.values():
-                i = bisect.bisect_right(history, (t, "\U0010ffff")) - 1
-                if i >= 0:
-                    per[history[i][2:]] += 1  # type: ignore[index]
-            states = per.items()
+            return self._agents_latest()
+        per: Counter[tuple[str, tuple[str, ...]]] = Counter()
+        for history in self._agents.values():
+            i = bisect.bisect_right(history, (t, "\U0010ffff")) - 1
+            if i >= 0:
+                per[history[i][2:]] += 1  # type: ignore[index]
         out: dict[str, dict[str, int]] = {}
-        for (state, queues), n in states:
-            if state not in AGENT_STATES:
-                continue
-            for name in self._agent_segments(queues):
-                counts = out.get(name)
-                if counts is None:
-                    counts = out[name] = dict.fromkeys((*AGENT_STATES, "staffed"), 0)
-                counts[state] += n
-                if state != "not_ready":
-                    counts["staffed"] += n
+        for (state, queues), n in per.items():
+            if state in AGENT_STATES:
+                _add_agents(out, self._agent_segments(queues), state, n)
         return out
+
+    def _agents_latest(self) -> dict[str, dict[str, int]]:
+        """The agents by their latest entry: the counts of the last call plus the groups
+        whose count changed since (a group keeps the segments it was counted in)."""
+        counted, per_segment = self._agent_counted, self._agent_seg
+        for group, n in self._agent_groups.items():
+            old = counted.get(group)
+            old_n = 0 if old is None else old[0]
+            if n == old_n:
+                continue
+            names = self._agent_segments(group[1]) if old is None else old[1]
+            counted[group] = (n, names)
+            if group[0] in AGENT_STATES:
+                _add_agents(per_segment, names, group[0], n - old_n)
+        return {name: dict(counts) for name, counts in per_segment.items()
+                if counts["staffed"] or counts["not_ready"]}
 
     # -- save / restore ------------------------------------------------------------------------
     def _fingerprint(self) -> str:
@@ -1221,6 +1360,17 @@ def _merge_into(merged: dict[str, list], name: str, values: tuple | list) -> Non
         else:
             for state, n in agents.items():
                 entry[3][state] += n
+
+
+def _add_agents(out: dict[str, dict[str, int]], names: Iterable[str], state: str,
+                n: int) -> None:
+    for name in names:
+        counts = out.get(name)
+        if counts is None:
+            counts = out[name] = dict.fromkeys((*AGENT_STATES, "staffed"), 0)
+        counts[state] += n
+        if state != "not_ready":
+            counts["staffed"] += n
 
 
 def _rate(num: int, den: int) -> float | None:
