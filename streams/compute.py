@@ -21,7 +21,7 @@ from .engine import Engine
 
 __all__ = ["ComputeStats", "snapshots"]
 
-COLLECT_EVERY = 1 << 18  # lines between cyclic garbage collections (and progress reports)
+PROGRESS_EVERY = 1 << 18  # lines between progress reports
 
 
 @dataclass
@@ -47,16 +47,17 @@ def snapshots(lines: Iterable[bytes], settings: EngineSettings, *,
     Invalid lines go to ``on_invalid(lineno, reason)`` and are skipped.
     """
     engine = engine or Engine(settings)
-    # The engine's state is acyclic (freed by reference counting); the cyclic collector's
-    # passes over its many long-lived objects cost a third of the run. So it runs every
-    # COLLECT_EVERY lines instead, over what is new since the last run only (gc.freeze).
+    # The engine's state is acyclic: reference counting frees everything it drops, and the
+    # cyclic collector would only walk its many long-lived objects for nothing (a run over
+    # 1 M lines found 0 unreachable objects in 3 collections costing 9 % of the time). So
+    # the collector is off for the run; tests/unit/streams/test_compute.py checks that a
+    # run, invalid lines included, leaves no cyclic garbage behind.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield from _snapshots(lines, settings, engine, as_of, every, start, end, on_invalid,
                               on_line, stats if stats is not None else ComputeStats())
     finally:
-        gc.unfreeze()
         if was_enabled:
             gc.enable()
 
@@ -76,12 +77,9 @@ def _snapshots(lines: Iterable[bytes], settings: EngineSettings, engine: Engine,
     apply = engine.apply
     blank = lineno = 0
     for lineno, line in enumerate(lines, start=1):  # noqa: B007 - lineno is used after the loop
-        if lineno % COLLECT_EVERY == 0:
-            gc.collect()
-            gc.freeze()
-            if on_line is not None:
-                stats.lines = lineno
-                on_line(stats)
+        if lineno % PROGRESS_EVERY == 0 and on_line is not None:
+            stats.lines = lineno
+            on_line(stats)
         if len(line) <= 2 and not line.strip():  # JSON lines are longer: strip only short ones
             blank += 1
             continue

@@ -337,10 +337,13 @@ class _Visit:
 
 
 class _Call:
-    __slots__ = ("attrs", "classes", "contribs", "events", "visits")
+    __slots__ = ("attrs", "cid", "classes", "contribs", "dropped", "events", "last_ms", "visits")
 
-    def __init__(self) -> None:
+    def __init__(self, cid: str) -> None:
+        self.cid = cid
         self.events: list[tuple[tuple, Event]] = []
+        self.last_ms = -(2**62)  # the time of the newest event (``events[-1][0][0]``)
+        self.dropped = False     # finalized and removed from the engine
         self.classes: list[str] = []
         self.contribs: list[tuple[_Cell, int, int, int]] = []
         self.visits: list[_Visit] = []
@@ -421,7 +424,8 @@ class Engine:
         self._seen: set[str] = set()
         self._seen_old: set[str] = set()
         self._generation_start = -(2**62)
-        self._final_queue: deque[tuple[int, str]] = deque()   # (last event ms, call id)
+        # (last event ms, call): the call itself saves a look-up per entry
+        self._final_queue: deque[tuple[int, _Call]] = deque()
         # calls still open after the finalize check: (start of their open visit or talk, id)
         self._expiry_queue: deque[tuple[int, str]] = deque()
         self._newest = -(2**62)
@@ -464,11 +468,16 @@ class Engine:
         ``expired`` visits.
         """
         eid = ev.event_id
-        if eid in self._seen or eid in self._seen_old:
+        seen = self._seen
+        if eid in self._seen_old:
             self.outcomes["duplicate"] += 1
             return "duplicate"
-        ms = _ms(ev.ts)
-        self._seen.add(eid)
+        n_seen = len(seen)
+        seen.add(eid)  # one hash probe: a duplicate leaves the set as it was
+        if len(seen) == n_seen:
+            self.outcomes["duplicate"] += 1
+            return "duplicate"
+        ms = round(ev.ts * 1000)  # _ms, inlined
         if ms > self._newest:
             self._newest = ms
             if ms - self._maintained >= MAINTAIN_EVERY_MS:
@@ -518,7 +527,7 @@ class Engine:
     def _apply_call(self, ev: Event, ms: int) -> str:
         call = self._calls.get(ev.call_id)  # type: ignore[arg-type]
         if call is None:
-            call = self._calls[ev.call_id] = _Call()  # type: ignore[index]
+            call = self._calls[ev.call_id] = _Call(ev.call_id)  # type: ignore[index,arg-type]
         elif ms < self._seen_cutoff:  # a duplicate whose id has left the dedup horizon?
             for _, seen in call.events:
                 if seen.event_id == ev.event_id:
@@ -526,8 +535,10 @@ class Engine:
                     return "duplicate"
         kind = ev.type
         key = (ms, _TYPE_RANK[kind], ev.event_id)
-        if not call.events or key > call.events[-1][0]:
+        last = call.last_ms  # key > the newest key, comparing the times first
+        if ms > last or (ms == last and key > call.events[-1][0]):
             call.events.append((key, ev))
+            call.last_ms = ms
             cls = self._step(call, ev, ms, emit=True)
             call.classes.append(cls)
             # Queue the call for its finalize check, unless this event left a talk open
@@ -535,11 +546,11 @@ class Engine:
             # will queue it then.
             if cls != "applied" or not (kind == "call.answered" or (kind == "call.ended"
                                                                     and ev.acw)):
-                self._final_queue.append((ms, ev.call_id))
+                self._final_queue.append((ms, call))
             return cls
         # Out of order: retract this call's contributions and replay its events in order.
         bisect.insort(call.events, (key, ev), key=lambda item: item[0])
-        self._final_queue.append((call.events[-1][0][0], ev.call_id))
+        self._final_queue.append((call.last_ms, call))
         self._retract(call)
         for old in call.classes:
             self.outcomes[old] -= 1
@@ -822,16 +833,16 @@ class Engine:
                     expiry.append((v.q, call_id))
                 elif v.outcome == "answered" and v.c is None:
                     expiry.append((v.a, call_id))  # type: ignore[arg-type]
-            final_queue.append((call.events[-1][0][0], call_id))
+            final_queue.append((call.last_ms, call))
         # A closed call is kept while a snapshot may still ask about it: as of any
         # t >= newest - max_lateness_s - max_future_s (its visits waited until their outcome).
         final = wm - self._future_ms
         outcomes = self.outcomes
         while final_queue and final_queue[0][0] < final:
-            last, call_id = final_queue.popleft()
-            call = calls.get(call_id)
-            if call is None or call.events[-1][0][0] != last:
+            last, call = final_queue.popleft()
+            if call.dropped or call.last_ms != last:
                 continue  # dropped already, or it has newer events (queued again)
+            call_id = call.cid
             for v in call.visits:
                 if v.outcome is None or (v.outcome == "answered" and v.c is None):
                     # still open: its next event queues it again, or it expires
@@ -839,6 +850,7 @@ class Engine:
                     break
             else:
                 self._finalize(call)
+                call.dropped = True
                 del calls[call_id]
                 self._live.pop(call_id, None)
                 self._open.pop(call_id, None)
@@ -1202,10 +1214,10 @@ class Engine:
                 engine._agent_groups[entries[-1][2:]] += 1
                 engine._agent_latest = max(engine._agent_latest,
                                            max(e[0] for e in entries))
-        finals: list[tuple[int, str]] = []
+        finals: list[tuple[int, _Call]] = []
         expiries: list[tuple[int, str]] = []
         for cid, raws in state["calls"].items():
-            call = engine._calls[cid] = _Call()
+            call = engine._calls[cid] = _Call(cid)
             for raw in raws:
                 try:
                     ev = parse_event(raw)
@@ -1214,15 +1226,16 @@ class Engine:
                                      f"{exc}") from None
                 ms = _ms(ev.ts)
                 call.events.append(((ms, _TYPE_RANK[ev.type], ev.event_id), ev))
+            call.last_ms = call.events[-1][0][0]
             engine._replay(call, emit=False)  # rebuilds visits and contributions, no records
             engine._expire_visits(call, engine._maintained - engine._lateness_ms, emit=False)
-            finals.append((call.events[-1][0][0], cid))
+            finals.append((call.last_ms, call))
             for v in call.visits:
                 if v.outcome is None:
                     expiries.append((v.q, cid))
                 elif v.outcome == "answered" and v.c is None:
                     expiries.append((v.a, cid))  # type: ignore[arg-type]
-        engine._final_queue.extend(sorted(finals))
+        engine._final_queue.extend(sorted(finals, key=lambda f: (f[0], f[1].cid)))
         engine._expiry_queue.extend(sorted(expiries))
         engine.outcomes = Counter(state["outcomes"])
         totals = state.get("totals", {})  # absent in states saved before the totals
