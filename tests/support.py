@@ -12,11 +12,23 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from streams.config import Settings
+from streams.config import Settings, WorkerSettings
+
+
+def event_clock_worker(settings: Settings, tmp_path: Path, port: int, name: str, *,
+                       checkpoint_interval_s: float = 0.5) -> tuple[Settings, Path]:
+    """``settings`` with a worker named ``name-port`` on the event clock (snapshots every
+    0.25 s, checkpoints every ``checkpoint_interval_s``, state under ``tmp_path``), and the
+    config file written for it: what the recovery and partition tests compare exactly."""
+    settings = replace(settings, worker=WorkerSettings(
+        app_id=f"{name}-{port}", port=port, state_dir=str(tmp_path / "state"), clock="event",
+        checkpoint_interval_s=checkpoint_interval_s, snapshot_interval_s=0.25))
+    return settings, write_config(tmp_path / "wallboard.toml", settings)
 
 
 def write_config(path: Path, settings: Settings) -> Path:

@@ -21,7 +21,7 @@ from streams.config import EngineSettings, KafkaSettings, Settings, WorkerSettin
 from streams.engine import Engine
 from streams.producer import EventProducer
 from streams.simulator import Simulator, default_models
-from tests.support import get_json, wait_until, wallboard_process, write_config
+from tests.support import event_clock_worker, get_json, wait_until, wallboard_process, write_config
 
 
 def expected(engine_settings: EngineSettings, events: list[dict], as_of: str) -> dict:
@@ -99,12 +99,8 @@ def test_the_broker_stops_and_comes_back_under_the_worker(tmp_path):
 
 
 def test_a_checkpoint_of_other_engine_settings_is_refused_and_replayed(kafka, tmp_path):
-    settings = kafka.settings()
     port = free_port()
-    settings = replace(settings, worker=WorkerSettings(
-        app_id=f"refuse-{port}", port=port, state_dir=str(tmp_path / "state"), clock="event",
-        checkpoint_interval_s=0.5, snapshot_interval_s=0.25))
-    config = write_config(tmp_path / "wallboard.toml", settings)
+    settings, config = event_clock_worker(kafka.settings(), tmp_path, port, "refuse")
     now = time.time()
     events = Simulator(default_models(rate=3.0), start=now - 1800, seed=9).advance(now)
     send(settings.kafka, events)

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -27,10 +26,10 @@ from kafka.partitioner import murmur2
 
 from infra.broker import free_port
 from schemas import parse_event
-from streams.config import Settings, WorkerSettings
+from streams.config import Settings
 from streams.engine import Engine
 from streams.simulator import Simulator, default_models
-from tests.support import get_json, wait_until, write_config
+from tests.support import event_clock_worker, get_json, wait_until
 
 
 def route(settings: Settings, event: dict) -> tuple[str, int, bytes]:
@@ -96,11 +95,7 @@ def final_snapshot(port: int, total: int) -> tuple[dict, dict]:
 
 
 def settings_for(kafka, tmp_path: Path, port: int, name: str) -> tuple[Settings, Path]:  # noqa: ANN001
-    settings = kafka.settings()
-    settings = replace(settings, worker=WorkerSettings(
-        app_id=f"{name}-{port}", port=port, state_dir=str(tmp_path / "state"), clock="event",
-        checkpoint_interval_s=1.0, snapshot_interval_s=0.25))
-    return settings, write_config(tmp_path / "wallboard.toml", settings)
+    return event_clock_worker(kafka.settings(), tmp_path, port, name, checkpoint_interval_s=1.0)
 
 
 def test_a_skewed_backlog_gives_the_figures_of_the_file_in_order(kafka, tmp_path):

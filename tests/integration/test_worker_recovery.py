@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -23,11 +22,10 @@ import orjson
 
 from infra.broker import free_port
 from schemas import parse_event
-from streams.config import WorkerSettings
 from streams.engine import Engine
 from streams.producer import EventProducer
 from streams.simulator import Simulator, default_models
-from tests.support import get_json, wait_until, write_config
+from tests.support import event_clock_worker, get_json, wait_until
 
 N_KILLS = 3
 
@@ -56,12 +54,8 @@ def produce_paced(settings, events: list[dict], seconds: float) -> threading.Thr
 
 def test_kill_9_three_times_during_traffic_then_every_figure_is_exact(kafka, tmp_path):
     rng = random.Random(20261130)
-    settings = kafka.settings()
     port = free_port()
-    settings = replace(settings, worker=WorkerSettings(
-        app_id=f"kill9-{port}", port=port, state_dir=str(tmp_path / "state"), clock="event",
-        checkpoint_interval_s=0.5, snapshot_interval_s=0.25))
-    config = write_config(tmp_path / "wallboard.toml", settings)
+    settings, config = event_clock_worker(kafka.settings(), tmp_path, port, "kill9")
     now = time.time()
     events = Simulator(default_models(rate=10.0), start=now - 4.5 * 3600, seed=41).advance(now)
     assert len(events) >= 50_000
