@@ -246,15 +246,10 @@ class _Bucket:
         if agg is None or self.done < len(raw):
             c, h = (0, 0) if agg is None else (agg.c, agg.h)
             part = raw[self.done:] if agg is not None else raw
-            kind_c = _KIND_C
-            for _, kind, value in part:  # record_delta, inlined (a restore pays this once)
-                if kind == ANSWERED or kind == ANSWERED_IN_SL:  # noqa: SIM109 - hot path
-                    c += kind_c[kind] + (value << _WAIT_SHIFT)
-                    h += 1 << (_H_LANE * wait_bin(value))
-                elif kind == HANDLED:
-                    c += kind_c[kind] + (value << _HANDLE_SHIFT)
-                else:
-                    c += kind_c[kind]
+            for _, kind, value in part:
+                dc, dh = record_delta(kind, value)
+                c += dc
+                h += dh
             agg = self.agg = Agg(c, h)
             if part:  # records are (ms, ...) tuples: min and max order them by time first
                 self.lo = min(self.lo, min(part)[0])
@@ -407,7 +402,6 @@ class Engine:
         self._configured = {seg.name: seg for seg in s.segments}
         self._match_keys = tuple(sorted({k for seg in s.segments for k, _ in seg.match}))
         self._cells: dict[tuple, _Cell] = {}
-        self._seg_cells: dict[str, list[_Cell]] = {}
         self._membership: dict[tuple, tuple[_Cell, ...]] = {}
         self._agent_membership: dict[tuple[str, ...], tuple[str, ...]] = {}
         # Queues with a segment of their own, first come first served, at most
@@ -787,8 +781,6 @@ class Engine:
         cell = self._cells.get((segments, policy))
         if cell is None:
             cell = self._cells[(segments, policy)] = _Cell(segments, policy)
-            for name in segments:
-                self._seg_cells.setdefault(name, []).append(cell)
         return cell
 
     def _agent_segments(self, queues: tuple[str, ...]) -> tuple[str, ...]:
