@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from streams.compute import ComputeStats, snapshots
-from streams.config import EngineSettings
+from streams.core.compute import ComputeStats, snapshots
+from streams.core.config import EngineSettings
 
 from .config import AlertSettings
 from .core import FIRING, RESOLVED, AlertEngine

@@ -1,6 +1,6 @@
 """The ``[alerts]`` settings: rules, schedules, delivery, the process. Validated and frozen.
 
-Pure: no Kafka, HTTP or Apprise imports. Every error is a :class:`streams.config.ConfigError`
+Pure: no Kafka, HTTP or Apprise imports. Every error is a :class:`streams.core.errors.ConfigError`
 whose text names the key (``alerts.rules.sl_low.for: ...``). Secrets (Apprise URLs, the
 Alertmanager URL's credentials, the API token) are kept out of ``repr`` and out of
 :meth:`AlertSettings.redacted`, which is what logs and ``/api`` show.
@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from streams.config import ConfigError, check_timezone
+from streams.core.checks import WEEK_S, check_timezone, parse_duration
+from streams.core.errors import ConfigError
 
 __all__ = [
     "AlertSettings",
@@ -26,7 +27,6 @@ __all__ = [
     "ScheduleSpec",
     "load_alert_settings",
     "parse_alerts",
-    "parse_duration",
     "parse_matcher",
     "redact_url",
 ]
@@ -36,28 +36,7 @@ NO_DATA = ("ok", "keep_last", "alerting")
 LANGUAGES = ("en", "zh-CN")
 SEVERITIES = ("warning", "critical")
 FIGURE_ROOTS = ("now", "windows", "forecast")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-WEEK_S = 7 * 86400.0
-
-
-def parse_duration(key: str, value: Any, *, low: float = 0.0, high: float = WEEK_S) -> float:
-    """``"90s"``, ``"2m"``, ``"1h"``, ``"1d"`` or a number of seconds -> seconds."""
-    if isinstance(value, bool):
-        raise ConfigError(f"{key}: expected a duration like \"30s\", \"2m\" or \"1h\", got "
-                          f"boolean")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and _DURATION.match(value.strip()):
-        number, unit = _DURATION.match(value.strip()).groups()  # type: ignore[union-attr]
-        seconds = float(number) * _UNITS[unit]
-    else:
-        raise ConfigError(f"{key}: expected a duration like \"30s\", \"2m\" or \"1h\" (or "
-                          f"seconds), got {value!r}")
-    if not math.isfinite(seconds) or not low <= seconds <= high:
-        raise ConfigError(f"{key}: must be between {low:g} s and {high:g} s, got {value!r}")
-    return seconds
 
 
 def redact_url(url: str) -> str:

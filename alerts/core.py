@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from streams.timefmt import rfc3339
+from streams.core.timefmt import rfc3339
 
 from .config import AlertSettings, Matcher, Rule, parse_matcher
 from .messages import what

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from streams.timefmt import rfc3339
+from streams.core.timefmt import rfc3339
 
 __all__ = ["am_alert", "describe", "render_group", "what"]
 

@@ -31,9 +31,10 @@ from typing import Any
 
 from aiohttp import web
 
-from streams.config import ConfigError
+from streams.core.checks import parse_duration
+from streams.core.errors import ConfigError
 
-from .config import AlertSettings, parse_duration, parse_matcher
+from .config import AlertSettings, parse_matcher
 from .core import AlertEngine
 from .delivery import Deliverer
 from .source import SnapshotSource, SourceError

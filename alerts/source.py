@@ -10,17 +10,13 @@ interface when that topic exists (see docs/alerting.md).
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from typing import Protocol
 
-import orjson
+from streams.snapshot_client import FetchError, JsonClient
 
 from .config import redact_url
 
 __all__ = ["HttpSnapshotSource", "SnapshotSource", "SourceError"]
-
-MAX_SNAPSHOT_BYTES = 64 * 2**20
 
 
 class SourceError(Exception):
@@ -34,31 +30,21 @@ class SnapshotSource(Protocol):
 
 
 class HttpSnapshotSource:
-    """GET the worker's ``/api/v1/snapshot`` (no proxies: it is a local service)."""
+    """GET the worker's ``/api/v1/snapshot`` through :class:`streams.snapshot_client.JsonClient`
+    (no proxies: it is a local service)."""
 
     def __init__(self, url: str, timeout_s: float = 5.0) -> None:
         self.url, self.timeout_s = url, timeout_s
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        self._client = JsonClient(url, timeout_s=timeout_s)
 
     def describe(self) -> str:
         return redact_url(self.url)
 
     def fetch(self) -> dict:
         try:
-            with self._opener.open(self.url, timeout=self.timeout_s) as resp:
-                body = resp.read(MAX_SNAPSHOT_BYTES + 1)
-        except urllib.error.HTTPError as exc:
-            raise SourceError(f"{self.describe()}: HTTP {exc.code}") from None
-        except (OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or exc.__class__.__name__
-            raise SourceError(f"{self.describe()}: {reason}") from None
-        if len(body) > MAX_SNAPSHOT_BYTES:
-            raise SourceError(f"{self.describe()}: snapshot larger than "
-                              f"{MAX_SNAPSHOT_BYTES} bytes")
-        try:
-            snap = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise SourceError(f"{self.describe()}: not JSON: {exc}") from None
-        if not isinstance(snap, dict) or not isinstance(snap.get("segments"), dict):
+            snap = self._client.get()
+        except FetchError as exc:
+            raise SourceError(f"{self.describe()}: {exc}") from None
+        if not isinstance(snap.get("segments"), dict):
             raise SourceError(f"{self.describe()}: not a snapshot (no segments object)")
         return snap

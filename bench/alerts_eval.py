@@ -22,9 +22,9 @@ import orjson
 
 from alerts.config import load_alert_settings
 from alerts.core import AlertEngine
-from streams.config import EngineSettings
-from streams.engine import Engine
-from streams.simulator import Simulator, default_models
+from streams.adapters.simulator import Simulator, default_models
+from streams.core.config import EngineSettings
+from streams.core.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ memory beforehand so gzip is not measured. Interleaved, best of --repeat runs ea
 * baseline: ``for line in lines: orjson.loads(line)`` (the bare decode rate);
 * second baseline: msgspec decoding alone into the contract's Structs
   (``schemas.validate``'s decoder: no ``ts`` parsing, no ``Event``);
-* engine: ``streams.compute.snapshots(lines, settings, as_of=[newest ts])`` consumed, in
+* engine: ``streams.core.compute.snapshots(lines, settings, as_of=[newest ts])`` consumed, in
   process: validation + ``Engine.apply`` + the one final snapshot, exactly as ``compute`` does;
 * cli (unless --no-cli): ``wallboard --config C compute --events F.gz --as-of T`` as a
   subprocess, wall time (adds interpreter start-up, imports, gzip and printing the snapshot).
@@ -37,8 +37,8 @@ from pathlib import Path
 import orjson
 from gen_events import cached, parse_start
 
-from streams.compute import ComputeStats, snapshots
-from streams.config import load_settings
+from streams.core.compute import ComputeStats, snapshots
+from wallboard.settings import load_settings
 
 TARGET_EVENTS_S = 150_000
 TARGET_RATIO = 0.12

@@ -24,9 +24,11 @@ from dataclasses import replace
 import orjson
 
 from infra.broker import free_port
-from streams.config import EngineSettings, KafkaSettings, Settings, WorkerSettings
-from streams.timefmt import rfc3339
+from streams.config import KafkaSettings, WorkerSettings
+from streams.core.config import EngineSettings
+from streams.core.timefmt import rfc3339
 from streams.worker import Runtime
+from wallboard.settings import Settings
 
 NOW = 1_795_300_000.0
 

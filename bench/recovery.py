@@ -34,10 +34,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    from streams.config import EngineSettings
-    from streams.partitions import Partitions
-    from streams.simulator import Simulator, default_models
-    from streams.timefmt import rfc3339
+    from streams.adapters.simulator import Simulator, default_models
+    from streams.core.config import EngineSettings
+    from streams.core.partitions import Partitions
+    from streams.core.timefmt import rfc3339
 
     now = time.time()
     tp = ("cc.call-events", 0)

@@ -43,9 +43,10 @@ import orjson
 from gen_events import config_toml, iter_lines
 
 from schemas import Event, parse_event
-from streams.config import EngineSettings, load_settings
-from streams.engine import Engine
-from streams.timefmt import rfc3339
+from streams.core.config import EngineSettings
+from streams.core.engine import Engine
+from streams.core.timefmt import rfc3339
+from wallboard.settings import load_settings
 
 
 def settings_for_bench() -> EngineSettings:

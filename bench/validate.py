@@ -28,7 +28,7 @@ import orjson
 
 from schemas import legacy, parse_event
 from schemas.validate import StrictEventStruct
-from streams.simulator import Simulator, default_models
+from streams.adapters.simulator import Simulator, default_models
 
 
 def make_lines(n: int) -> list[bytes]:

@@ -68,7 +68,7 @@ def serve(config: str, port: int) -> None:
     from dashboard.app import create_app, listen
     from dashboard.history import History
     from dashboard.source import SnapshotPoller
-    from streams.config import load_settings
+    from wallboard.settings import load_settings
 
     settings = load_settings(config)
     d = settings.dashboard
@@ -226,9 +226,9 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+    from streams.adapters.simulator import Simulator, rfc3339, story_models
     from streams.config import KafkaSettings
     from streams.producer import EventProducer
-    from streams.simulator import Simulator, rfc3339, story_models
 
     tmp = Path(tempfile.mkdtemp(prefix="wallboard-bench-"))
     spec = BrokerSpec(state_dir=tmp / "kafka", port=free_port(), controller_port=free_port())
@@ -257,7 +257,7 @@ def main() -> None:
         producer.flush()
         with (tmp / "worker.log").open("wb") as log:
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "--config", str(config), "worker"],
+                [sys.executable, "-m", "wallboard", "--config", str(config), "worker"],
                 stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
         with (tmp / "board.log").open("wb") as log:
             procs.append(subprocess.Popen(

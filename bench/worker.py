@@ -47,8 +47,8 @@ def get_json(url: str) -> dict:
 
 
 def prefill(kafka, n: int) -> int:  # noqa: ANN001
+    from streams.adapters.simulator import Simulator, default_models
     from streams.producer import EventProducer
-    from streams.simulator import Simulator, default_models
 
     now = time.time()
     events = Simulator(default_models(rate=12.0), start=now - 20 * 3600, seed=3).advance(now)
@@ -195,7 +195,7 @@ def quix_counting(kafka, n: int, tmp: Path) -> float | None:  # noqa: ANN001
 
 def start_worker(config: Path, log: Path, port: int | None = None) -> subprocess.Popen:
     extra = [] if port is None else ["--port", str(port)]
-    return subprocess.Popen([sys.executable, "-m", "streams.cli", "--config", str(config),
+    return subprocess.Popen([sys.executable, "-m", "wallboard", "--config", str(config),
                              "worker", *extra], stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
@@ -236,8 +236,8 @@ def live(kafka, config: Path, port: int, rate: int, seconds: float, tmp: Path,  
     """Produce at ``rate`` events/s; measure produce -> visible with markers, on the first
     worker's (global) snapshot, with ``workers`` workers in the group."""
     from infra.broker import free_port
+    from streams.adapters.simulator import Simulator, default_models
     from streams.producer import EventProducer
-    from streams.simulator import Simulator, default_models
 
     procs = [start_worker(config, tmp / f"live-{rate}-{workers}.log")]
     procs += [start_worker(config, tmp / f"live-{rate}-{workers}-{i}.log", free_port())
@@ -313,7 +313,7 @@ def live(kafka, config: Path, port: int, rate: int, seconds: float, tmp: Path,  
 
 
 def _iso(t: float) -> str:
-    from streams.timefmt import rfc3339
+    from streams.core.timefmt import rfc3339
 
     return rfc3339(t)
 

@@ -44,9 +44,9 @@ def main() -> None:
     steps = [int(x) for x in args.steps.split(",")]
 
     from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+    from streams.adapters.simulator import Simulator, default_models
     from streams.config import KafkaSettings
     from streams.producer import EventProducer
-    from streams.simulator import Simulator, default_models
 
     tmp = Path(tempfile.mkdtemp(prefix="wallboard-bench-memory-"))
     spec = BrokerSpec(state_dir=tmp / "kafka", port=free_port(), controller_port=free_port(),
@@ -63,7 +63,7 @@ def main() -> None:
         config.write_text(f'[kafka]\nbootstrap = "{spec.bootstrap}"\n[worker]\n'
                           f'app_id = "mem-{port}"\nport = {port}\nstate_dir = "{tmp}"\n',
                           encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "--config", str(config),
+        proc = subprocess.Popen([sys.executable, "-m", "wallboard", "--config", str(config),
                                  "worker"], stdout=(tmp / "worker.log").open("wb"),
                                 stderr=subprocess.STDOUT)
         # simulated days that end now: a day of traffic at rate 12 is about 300 k events

@@ -38,10 +38,12 @@ from dash import ALL, Input, Output, State, ctx, dash_table, dcc, html, no_updat
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from dashboard.boards import DEFAULT_BOARD, Boards, BoardSpec
+from dashboard.config import DashboardSettings
 from dashboard.history import History, sparkline_svg
 from dashboard.i18n import TEXTS, normalize_language, tr
 from dashboard.render import alerts_ticker, detail_columns, detail_rows, render
-from streams.config import ConfigError, DashboardSettings, EngineSettings, Settings
+from streams.core.config import EngineSettings
+from streams.core.errors import ConfigError
 
 ASSETS = Path(__file__).parent / "assets"
 HEALTH_PATH = "health"
@@ -673,18 +675,20 @@ def listen(wsgi_app: Any, host: str = "127.0.0.1", port: int = 8050, *,
 
 
 
-def serve(settings: Settings, *, reload_after_s: float = 60.0) -> None:
+def serve(settings: DashboardSettings, engine: EngineSettings, *,
+          reload_after_s: float = 60.0) -> None:
     """Poll the worker (and the alerting API, when configured) and serve the wallboard until
     Ctrl-C (werkzeug, threaded). The port is bound before anything starts: a taken port
     raises :class:`PortInUse`."""
     from dashboard.source import SnapshotPoller
 
-    d = settings.dashboard
+    d = settings
+
     poller = SnapshotPoller(d.snapshot_url, interval_s=d.poll_interval_s)
     alerts = (SnapshotPoller(d.alerts_url, interval_s=max(2.0, d.refresh_ms / 1000),
                              accept_list=True) if d.alerts_url else None)
     history = History()
-    app = create_app(poller, settings=d, engine=settings.engine, history=history,
+    app = create_app(poller, settings=d, engine=engine, history=history,
                      alerts=alerts, reload_after_s=reload_after_s)
     server = listen(app.server, d.host, d.port, http_timeout_s=d.http_timeout_s)
     try:

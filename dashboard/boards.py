@@ -1,5 +1,5 @@
 """Boards as configuration: ``[dashboard.boards.NAME]`` tables, their thresholds, and how a
-board is split into pages. Pure (no Dash, no I/O): parsed once by ``streams.config`` and
+board is split into pages. Pure (no Dash, no I/O): parsed once by :mod:`dashboard.config` and
 checked against the engine settings by :func:`check_boards`.
 
 A board::
@@ -31,7 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from streams.config import ConfigError, EngineSettings, SegmentPolicy
+from streams.core.config import EngineSettings, SegmentPolicy
+from streams.core.errors import ConfigError
 
 __all__ = [
     "BoardSpec",

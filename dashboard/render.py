@@ -29,7 +29,7 @@ from dashboard.boards import (
     thresholds_for,
 )
 from dashboard.i18n import tr
-from streams.config import EngineSettings
+from streams.core.config import EngineSettings
 
 __all__ = [
     "ALL_SEGMENT",

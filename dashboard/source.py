@@ -8,49 +8,23 @@ watching.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
+
+from streams.core.timefmt import parse_as_of
+from streams.snapshot_client import JsonClient, describe_error
 
 DEFAULT_INTERVAL_S = 1.0
 
 
 def _as_of_epoch(snapshot: Any, default: float) -> float:
-    value = snapshot.get("as_of") if isinstance(snapshot, dict) else None
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return default
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.timestamp()
-    return default
+    parsed = parse_as_of(snapshot.get("as_of")) if isinstance(snapshot, dict) else None
+    return default if parsed is None else parsed.timestamp()
+
 
 DEFAULT_TIMEOUT_S = 0.8
-MAX_BODY_BYTES = 16 * 1024 * 1024
-
-
-def describe_error(exc: BaseException) -> str:
-    """A short, human-readable reason for the stale/no-data banner."""
-    if isinstance(exc, urllib.error.HTTPError):
-        return f"HTTP {exc.code} {exc.reason}".strip()
-    if isinstance(exc, urllib.error.URLError):
-        if isinstance(exc.reason, BaseException):
-            return describe_error(exc.reason)
-        return str(exc.reason)
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror[:1].lower() + exc.strerror[1:]  # "connection reset by peer"
-    return str(exc) or type(exc).__name__
 
 
 class SnapshotPoller:
@@ -77,14 +51,11 @@ class SnapshotPoller:
     ) -> None:
         if interval_s <= 0:
             raise ValueError("interval_s must be > 0")
-        if timeout_s <= 0:
-            raise ValueError("timeout_s must be > 0")
+        self._client = JsonClient(url, timeout_s=timeout_s, use_env_proxies=use_env_proxies)
         self.url = url
         self.interval_s = interval_s
         self.timeout_s = timeout_s
         self._now = now
-        handlers = [] if use_env_proxies else [urllib.request.ProxyHandler({})]
-        self._opener = urllib.request.build_opener(*handlers)
         self._lock = threading.Lock()
         self._snapshot: dict | None = None
         self._fetched_at: float | None = None
@@ -142,18 +113,7 @@ class SnapshotPoller:
     # ------------------------------------------------------------------ internals
 
     def _fetch(self) -> Any:
-        request = urllib.request.Request(self.url, headers={"Accept": "application/json"})
-        with self._opener.open(request, timeout=self.timeout_s) as response:
-            body = response.read(MAX_BODY_BYTES + 1)
-        if len(body) > MAX_BODY_BYTES:
-            raise ValueError(f"snapshot larger than {MAX_BODY_BYTES} bytes")
-        try:
-            payload: Any = json.loads(body)
-        except ValueError as exc:
-            raise ValueError(f"invalid JSON: {exc}") from exc
-        if not (isinstance(payload, dict) or self._accept_list and isinstance(payload, list)):
-            raise ValueError(f"snapshot is a JSON {type(payload).__name__}, not an object")
-        return payload
+        return self._client.get(accept_list=self._accept_list)
 
     def _run(self) -> None:
         while not self._stop.is_set():

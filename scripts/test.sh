@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export WALLBOARD_BROWSER=1 WALLBOARD_TEST_TOOLS=1
 source scripts/setup.sh
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-logo  # the layer contracts (pyproject.toml, docs/architecture.md)
 # In CI a missing browser must fail, not skip.
 if [ "${CI:-}" = true ]; then export WALLBOARD_REQUIRE_BROWSER=1; fi
 start=$(date +%s)

@@ -30,8 +30,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
-from .config import STATE_RECORD_MAX_BYTES, Settings
-from .partitions import (
+from .config import STATE_RECORD_MAX_BYTES, StreamSettings
+from .core.partitions import (
     TP,
     CheckpointError,
     Partitions,
@@ -53,7 +53,7 @@ def _servers(bootstrap: str) -> list[str]:
     return [s.strip() for s in bootstrap.split(",") if s.strip()]
 
 
-def _topic_reader(settings: Settings, client_id: str) -> AIOKafkaConsumer:
+def _topic_reader(settings: StreamSettings, client_id: str) -> AIOKafkaConsumer:
     """A consumer outside any group that takes records as large as a checkpoint."""
     return AIOKafkaConsumer(bootstrap_servers=_servers(settings.kafka.bootstrap), group_id=None,
                             enable_auto_commit=False, client_id=client_id,
@@ -61,7 +61,7 @@ def _topic_reader(settings: Settings, client_id: str) -> AIOKafkaConsumer:
                             fetch_max_bytes=STATE_RECORD_MAX_BYTES)
 
 
-async def read_checkpoints(settings: Settings, app_id: str,
+async def read_checkpoints(settings: StreamSettings, app_id: str,
                            tps: Iterable[TP]) -> dict[TP, bytes]:
     """The latest checkpoint record of each of ``tps`` in the state topic (read to its end)."""
     wanted = {checkpoint_key(app_id, tp): tp for tp in tps}
@@ -119,7 +119,7 @@ class InputConsumer:
     the engines; ``on_dead_letters`` sends the dead letters of a batch.
     """
 
-    def __init__(self, settings: Settings, partitions: Partitions, lock: asyncio.Lock,
+    def __init__(self, settings: StreamSettings, partitions: Partitions, lock: asyncio.Lock,
                  run_in_thread: Callable[..., Awaitable[Any]],
                  on_dead_letters: Callable[[list], Awaitable[None]],
                  ensure_topics: Callable[[], Awaitable[None]]) -> None:

@@ -32,7 +32,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-from .engine import DEQUEUE_REASONS, TOTALS_BUCKETS, wait_bucket_edges_ms
+from .core.engine import AGENT_STATES, DEQUEUE_REASONS, TOTALS_BUCKETS, wait_bucket_edges_ms
 
 __all__ = ["PREFIX", "CheckpointedTotals", "MetricsRenderer", "Pipeline", "ProcessCounts",
            "WallboardCollector", "build_info"]
@@ -44,7 +44,6 @@ DEAD_LETTER_CLASSES = ("invalid", "tombstone", "internal")
 ENGINE_OUTCOMES = ("applied", "held", "orphaned", "duplicate", "already_waiting",
                    "already_handled", "already_ended", "expired")
 FOLDED_KINDS = ("queue_events", "agent_queues")
-AGENT_STATES = ("available", "on_call", "acw", "not_ready")
 
 # window figure -> (metric name, help, scale); counts are gauges of the rolling window
 _WINDOW_COUNTS = {

@@ -45,13 +45,13 @@ from prometheus_client.exposition import choose_encoder
 
 from infra.broker import connect_reason
 
-from .config import Settings
+from .config import StreamSettings
+from .core.partitions import Partitions, encode_partial
+from .core.timefmt import rfc3339
 from .http import HttpServer
 from .kafka_io import InputConsumer
 from .logthrottle import ThrottleFilter, install
-from .partitions import Partitions, encode_partial
 from .prometheus import CheckpointedTotals, MetricsRenderer, Pipeline, ProcessCounts
-from .timefmt import rfc3339
 
 __all__ = ["Runtime", "WallboardWorker", "create_app", "run_worker"]
 
@@ -94,7 +94,7 @@ class Published:
 class Runtime:
     """The worker's state outside Faust: processor, snapshot cache, feed health, HTTP."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], float]) -> None:
+    def __init__(self, settings: StreamSettings, clock: Callable[[], float]) -> None:
         self.settings = settings
         self.clock = clock
         kafka = settings.kafka
@@ -482,7 +482,7 @@ class _RuntimeService(mode.Service):
         await self.runtime.stop()
 
 
-def state_dir(settings: Settings) -> Path:
+def state_dir(settings: StreamSettings) -> Path:
     """Where the worker keeps files (Faust's data dir): ``worker.state_dir``, else the project's
     cache dir (``$WALLBOARD_HOME``, ``<repo>/.cache`` or ``~/.cache/cc-wallboard``)."""
     if settings.worker.state_dir:
@@ -492,7 +492,7 @@ def state_dir(settings: Settings) -> Path:
     return default_home()
 
 
-def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> faust.App:
+def create_app(settings: StreamSettings, *, clock: Callable[[], float] = time.time) -> faust.App:
     """Build the Faust app for ``settings``; run it with :func:`run_worker`."""
     kafka = settings.kafka
     datadir = state_dir(settings) / "faust" / f"{settings.worker.app_id}-data"
@@ -565,7 +565,7 @@ def _force_exit(after_s: float) -> None:
     os._exit(0)
 
 
-def run_worker(settings: Settings, *, loglevel: str = "info") -> None:
+def run_worker(settings: StreamSettings, *, loglevel: str = "info") -> None:
     """Run the worker until SIGTERM/SIGINT (``wallboard worker``)."""
     app = create_app(settings)
     WallboardWorker(app, loglevel=loglevel,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 import pytest
 
 from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
-from streams.config import KafkaSettings, Settings
+from streams.config import KafkaSettings
+from wallboard.settings import Settings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

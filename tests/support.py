@@ -17,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from streams.config import Settings, WorkerSettings
+from streams.config import WorkerSettings
+from wallboard.settings import Settings
 
 
 def event_clock_worker(settings: Settings, tmp_path: Path, port: int, name: str, *,
@@ -52,7 +53,7 @@ def write_config(path: Path, settings: Settings) -> Path:
 def wallboard_process(args: list[str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``wallboard ARGS`` with output to ``log_path``; always stopped afterwards."""
     with log_path.open("wb") as logf:
-        proc = subprocess.Popen([sys.executable, "-m", "streams.cli", *args], stdout=logf,
+        proc = subprocess.Popen([sys.executable, "-m", "wallboard", *args], stdout=logf,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         yield proc

@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from streams.cli import build_parser
-from streams.config import Settings
+from wallboard.cli import build_parser
+from wallboard.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

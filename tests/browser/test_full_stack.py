@@ -9,9 +9,9 @@ import time
 from dataclasses import replace
 
 from infra.broker import free_port
+from streams.adapters.simulator import rfc3339
 from streams.config import WorkerSettings
 from streams.producer import EventProducer
-from streams.simulator import rfc3339
 from tests.support import get_json, wait_until, wallboard_process, write_config
 
 

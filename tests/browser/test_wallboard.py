@@ -11,9 +11,10 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.boards import BoardSpec
+from dashboard.config import DashboardSettings
 from dashboard.history import History
 from dashboard.source import SnapshotPoller
-from streams.config import DashboardSettings, EngineSettings
+from streams.core.config import EngineSettings
 
 pytestmark = pytest.mark.browser
 

@@ -101,7 +101,7 @@ apprise = ["json://127.0.0.1:{pages.port}/page"]
 figure = "now.oldest_wait_s"
 above = 60
 """)
-        argv = [sys.executable, "-m", "streams.cli", "alerts", "--config", str(config),
+        argv = [sys.executable, "-m", "wallboard", "alerts", "--config", str(config),
                 "--bootstrap", kafka.bootstrap]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         procs: list[subprocess.Popen] = []
@@ -166,8 +166,8 @@ def test_backtest_saves_baselines_that_a_new_process_starts_from(kafka, tmp_path
     from alerts.config import load_alert_settings
     from alerts.core import AlertEngine
     from alerts.store import KafkaStateStore
-    from streams.cli import main
-    from streams.simulator import Simulator, default_models
+    from streams.adapters.simulator import Simulator, default_models
+    from wallboard.cli import main
 
     start = 1_795_168_800.0  # Friday 2026-11-20 10:00 UTC
     sim = Simulator(default_models(1.0), start=start, seed=2, tz="UTC")

@@ -10,7 +10,7 @@ from infra.broker import free_port
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "wallboard", *args], capture_output=True,
                           text=True, timeout=180)
 
 
@@ -77,7 +77,7 @@ def test_a_stale_pid_of_a_live_process_is_never_signalled_and_a_dying_broker_is_
         assert sleeper.poll() is None
 
         simulate = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "simulate", "--bootstrap", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "wallboard", "simulate", "--bootstrap", f"127.0.0.1:{port}",
              "--config", str(cfg), "--duration", "8", "--rate", "20"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(3)

@@ -21,10 +21,10 @@ import pytest
 from kafka.partitioner.default import murmur2
 
 from infra.broker import free_port
+from streams.adapters.simulator import Simulator, default_models
 from streams.config import WorkerSettings
+from streams.core.timefmt import rfc3339
 from streams.producer import EventProducer
-from streams.simulator import Simulator, default_models
-from streams.timefmt import rfc3339
 from tests.support import get_json, terminate, wait_until, wallboard_process, write_config
 
 RULES = Path(__file__).resolve().parents[2] / "prometheus" / "rules.yml"

@@ -9,7 +9,7 @@ import sys
 import orjson
 from kafka import KafkaConsumer
 
-from streams.simulator import Simulator, default_models
+from streams.adapters.simulator import Simulator, default_models
 from tests.support import shared_data, write_config
 
 T0 = 1_795_300_000.0
@@ -21,7 +21,7 @@ def test_replay_preserves_keys_and_per_call_order(kafka, tmp_path):
     events = list(Simulator(default_models(), start=T0, seed=21).run(T0 + 1800))
     src = tmp_path / "events.jsonl"
     src.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events) + b"not json\n")
-    proc = subprocess.run([sys.executable, "-m", "streams.cli", "--config", str(config),
+    proc = subprocess.run([sys.executable, "-m", "wallboard", "--config", str(config),
                            "replay", str(src)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert f"{src}:{len(events) + 1}: invalid event" in proc.stderr
@@ -50,7 +50,7 @@ def test_asterisk_real_queue_log_to_kafka(kafka, tmp_path):
                        "WALLBOARD_ASTERISK_CSV")
     settings = kafka.settings()
     config = write_config(tmp_path / "w.toml", settings)
-    proc = subprocess.run([sys.executable, "-m", "streams.cli", "--config", str(config),
+    proc = subprocess.run([sys.executable, "-m", "wallboard", "--config", str(config),
                            "asterisk", "--file", str(real)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

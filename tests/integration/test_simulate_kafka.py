@@ -15,7 +15,7 @@ from tests.support import write_config
 def test_simulate_sends_keyed_valid_events(kafka, tmp_path):
     settings = kafka.settings()
     config = write_config(tmp_path / "w.toml", settings)
-    proc = subprocess.run([sys.executable, "-m", "streams.cli", "--config", str(config),
+    proc = subprocess.run([sys.executable, "-m", "wallboard", "--config", str(config),
                            "simulate", "--history", "600", "--duration", "2", "--seed", "11"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -17,10 +17,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from infra.broker import free_port
 from schemas import parse_event
+from streams.adapters.simulator import Simulator, default_models
 from streams.config import WorkerSettings
-from streams.engine import Engine
+from streams.core.engine import Engine
 from streams.producer import EventProducer
-from streams.simulator import Simulator, default_models
 from tests.support import get_json, get_text, wait_until, wallboard_process, write_config
 
 INVALID = [

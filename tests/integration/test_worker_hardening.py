@@ -20,9 +20,9 @@ import orjson
 from kafka import KafkaConsumer
 
 from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+from streams.adapters.simulator import Simulator, default_models
 from streams.config import WorkerSettings
 from streams.producer import EventProducer
-from streams.simulator import Simulator, default_models
 from tests.support import get_json, wait_until, wallboard_process, write_config
 
 N_BAD = 10_000
@@ -122,7 +122,7 @@ def test_ten_thousand_fuzzed_bad_records_are_dead_lettered_and_valid_figures_sta
 
     # the valid figures: exactly `wallboard compute` on the valid events alone
     computed = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "--config", str(config), "compute", "--events",
+        [sys.executable, "-m", "wallboard", "--config", str(config), "compute", "--events",
          str(events_file), "--as-of", snap["as_of"]], capture_output=True, timeout=120,
         check=True)
     expected = json.loads(computed.stdout)
@@ -163,7 +163,8 @@ def test_sigterm_with_the_broker_down_exits_within_ten_seconds(tmp_path):
     broker = KafkaBroker(spec, log=lambda _m: None)
     broker.start()
     try:
-        from streams.config import KafkaSettings, Settings
+        from streams.config import KafkaSettings
+        from wallboard.settings import Settings
         kafka_settings = KafkaSettings(bootstrap=spec.bootstrap)
         create_topics(spec.bootstrap, kafka_settings.topics(), log=lambda _m: None)
         port = free_port()

@@ -17,11 +17,13 @@ import orjson
 
 from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
 from schemas import parse_event
-from streams.config import EngineSettings, KafkaSettings, Settings, WorkerSettings
-from streams.engine import Engine
+from streams.adapters.simulator import Simulator, default_models
+from streams.config import KafkaSettings, WorkerSettings
+from streams.core.config import EngineSettings
+from streams.core.engine import Engine
 from streams.producer import EventProducer
-from streams.simulator import Simulator, default_models
 from tests.support import event_clock_worker, get_json, wait_until, wallboard_process, write_config
+from wallboard.settings import Settings
 
 
 def expected(engine_settings: EngineSettings, events: list[dict], as_of: str) -> dict:

@@ -26,10 +26,10 @@ from kafka.partitioner import murmur2
 
 from infra.broker import free_port
 from schemas import parse_event
-from streams.config import Settings
-from streams.engine import Engine
-from streams.simulator import Simulator, default_models
+from streams.adapters.simulator import Simulator, default_models
+from streams.core.engine import Engine
 from tests.support import event_clock_worker, get_json, wait_until
+from wallboard.settings import Settings
 
 
 def route(settings: Settings, event: dict) -> tuple[str, int, bytes]:
@@ -66,7 +66,7 @@ def expected(settings: Settings, events: list[dict], as_of: str) -> tuple[dict, 
 
 def worker(config: Path, log: Path, port: int) -> subprocess.Popen[bytes]:
     with log.open("ab") as logf:
-        return subprocess.Popen([sys.executable, "-m", "streams.cli", "--config", str(config),
+        return subprocess.Popen([sys.executable, "-m", "wallboard", "--config", str(config),
                                  "worker", "--port", str(port)], stdout=logf,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 

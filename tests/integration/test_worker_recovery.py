@@ -22,9 +22,9 @@ import orjson
 
 from infra.broker import free_port
 from schemas import parse_event
-from streams.engine import Engine
+from streams.adapters.simulator import Simulator, default_models
+from streams.core.engine import Engine
 from streams.producer import EventProducer
-from streams.simulator import Simulator, default_models
 from tests.support import event_clock_worker, get_json, wait_until
 
 N_KILLS = 3
@@ -32,7 +32,7 @@ N_KILLS = 3
 
 def start_worker(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as logf:
-        return subprocess.Popen([sys.executable, "-m", "streams.cli", "--config", str(config),
+        return subprocess.Popen([sys.executable, "-m", "wallboard", "--config", str(config),
                                  "worker"], stdout=logf, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
 

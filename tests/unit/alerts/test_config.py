@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from alerts.config import load_alert_settings, parse_alerts
-from streams.config import ConfigError, load_settings
+from streams.core.errors import ConfigError
+from wallboard.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 

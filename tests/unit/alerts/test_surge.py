@@ -18,8 +18,8 @@ from alerts.surge import (
     poisson_tail,
     score_of,
 )
-from streams.config import EngineSettings
-from streams.simulator import INTRADAY_PROFILE, Simulator, Surge, day_models
+from streams.adapters.simulator import INTRADAY_PROFILE, Simulator, Surge, day_models
+from streams.core.config import EngineSettings
 
 UTC = ZoneInfo("UTC")
 

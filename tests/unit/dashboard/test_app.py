@@ -15,8 +15,10 @@ from dashboard.app import (
     segments_body,
 )
 from dashboard.boards import DEFAULT_BOARD, Boards, BoardSpec
+from dashboard.config import DashboardSettings
 from dashboard.render import render
-from streams.config import ConfigError, DashboardSettings, EngineSettings
+from streams.core.config import EngineSettings
+from streams.core.errors import ConfigError
 
 NOW = 1_795_000_000.0
 SNAP = {

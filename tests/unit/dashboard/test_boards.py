@@ -15,7 +15,9 @@ from dashboard.boards import (
     parse_boards,
     thresholds_for,
 )
-from streams.config import ConfigError, EngineSettings, SegmentPolicy, load_settings
+from streams.core.config import EngineSettings, SegmentPolicy
+from streams.core.errors import ConfigError
+from wallboard.settings import load_settings
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 from dashboard.boards import BoardSpec
 from dashboard.render import render
-from streams.compute import snapshots
-from streams.config import EngineSettings
-from streams.simulator import Simulator, Surge, story_models
+from streams.adapters.simulator import Simulator, Surge, story_models
+from streams.core.compute import snapshots
+from streams.core.config import EngineSettings
 
 START = 1_795_000_000.0 - 1_795_000_000.0 % 3600  # on the hour
 SURGE_AT = START + 1020  # like the demo: 900 s of history, then 2 minutes
@@ -55,7 +55,7 @@ def test_repeating_surge_window():
 
 
 def test_a_surge_that_never_ends_is_refused(capsys, tmp_path):
-    from streams.cli import main
+    from wallboard.cli import main
 
     code = main(["simulate", "--surge-queue", "billing", "--surge-for", "120",
                  "--surge-every", "60", "--duration", "10", "--output",
@@ -65,7 +65,7 @@ def test_a_surge_that_never_ends_is_refused(capsys, tmp_path):
 
 
 def test_the_story_scenario_from_the_command_line(tmp_path):
-    from streams.cli import main
+    from wallboard.cli import main
 
     out = tmp_path / "story.jsonl"
     assert main(["simulate", "--scenario", "story", "--surge-queue", "billing",

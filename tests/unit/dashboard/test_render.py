@@ -25,7 +25,7 @@ from dashboard.render import (
     segment_order,
     sl_definition,
 )
-from streams.config import EngineSettings, SegmentPolicy, SegmentSpec
+from streams.core.config import EngineSettings, SegmentPolicy, SegmentSpec
 
 NOW = 1_795_000_000.0  # 2026-11-18T11:06:40Z, the injected clock of every test
 AS_OF = "2026-11-18T11:06:40Z"

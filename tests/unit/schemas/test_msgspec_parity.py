@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from schemas import Event, InvalidEvent, legacy, schema_path
 from schemas import validate as validate_mod
 from schemas._core import _SECOND_CACHE_MAX, TS_MAX_S, TS_MIN_S
-from streams.simulator import Simulator, default_models
+from streams.adapters.simulator import Simulator, default_models
 
 START = 1_795_300_000.0  # 2026-11-21T21:46:40Z
 NAMES = tuple(f.name for f in dataclasses.fields(Event))

@@ -22,16 +22,16 @@ from kafka.errors import KafkaTimeoutError
 
 import streams.producer as producer_module
 from infra.broker import BrokerError, BrokerUnavailable, create_topics, free_port
-from streams.cli import main
 from streams.config import KafkaSettings
 from streams.producer import EventProducer
+from wallboard.cli import main
 
 EVENT = {"spec_version": 1, "type": "call.queued", "call_id": "c-1"}
 
 
 def run_cli(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "wallboard", *args], capture_output=True,
                           text=True, timeout=120)
     return proc, time.monotonic() - started
 

@@ -19,9 +19,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from schemas import parse_event
-from streams.config import EngineSettings
-from streams.engine import DEQUEUE_REASONS, TOTALS_BUCKETS, Engine, wait_bucket_edges_ms
-from streams.partitions import Partitions
+from streams.adapters.simulator import Simulator, default_models
+from streams.core.config import EngineSettings
+from streams.core.engine import DEQUEUE_REASONS, TOTALS_BUCKETS, Engine, wait_bucket_edges_ms
+from streams.core.partitions import Partitions
 from streams.prometheus import (
     CheckpointedTotals,
     MetricsRenderer,
@@ -29,7 +30,6 @@ from streams.prometheus import (
     ProcessCounts,
     WallboardCollector,
 )
-from streams.simulator import Simulator, default_models
 
 START = 1_795_300_000.0
 COUNTERS = {"offered": 0, "answered": 1, "answered_in_sl": 2, "abandoned": 3,
@@ -209,7 +209,7 @@ def test_pipeline_health_per_owned_partition_only() -> None:
 
 
 class _State:
-    """The parts of streams.partitions.PartitionState the exporters read."""
+    """The parts of streams.core.partitions.PartitionState the exporters read."""
 
     def __init__(self, engine: Engine | None, at: float | None = None,
                  restored_from: int | None = None, counts: dict | None = None) -> None:

@@ -8,9 +8,10 @@ import stat
 from dataclasses import replace
 
 from infra.broker import port_free
-from streams.cli import main
-from streams.config import Settings, WorkerSettings
+from streams.config import WorkerSettings
 from streams.worker import Runtime, create_app, state_dir
+from wallboard.cli import main
+from wallboard.settings import Settings
 
 
 def test_faust_data_goes_under_the_state_dir_not_the_current_directory(tmp_path, monkeypatch):

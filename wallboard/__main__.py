@@ -1,0 +1,7 @@
+"""``python -m wallboard``: the ``wallboard`` command (the demo starts its children so)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
