@@ -85,7 +85,7 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
@@ -98,48 +98,48 @@ def main() -> None:
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat must be >= 1")
+    return args
 
-    path, config = cached(args.events, queues=args.queues, seed=args.seed)
-    with gzip.open(path, "rb") as fh:
-        lines = fh.readlines()  # with their b"\n", as `compute` reads them
-    newest = max(orjson.loads(line)["ts"] for line in lines)  # RFC 3339 Z, ms: sortable text
-    as_of = parse_start(newest)
-    settings = load_settings(config).engine
-    n = len(lines)
-    print(f"events: {n:,} ({path}); mean line {sum(map(len, lines)) / n:.0f} bytes; "
-          f"segments configured: {', '.join(s.name for s in settings.segments)}; "
-          f"as of {newest}")
 
-    base, dec, eng, cli = [], [], [], []
+def _rounds(args: argparse.Namespace, lines: list[bytes], settings, path: Path,  # noqa: ANN001
+            config: Path, newest: str) -> tuple[dict[str, list[float]], ComputeStats, dict]:
+    """``--repeat`` rounds of: the two decode baselines, the engine, the CLI."""
+    times: dict[str, list[float]] = {"base": [], "dec": [], "eng": [], "cli": []}
     stats = snap = None
+    as_of = parse_start(newest)
     for i in range(args.repeat):
         gc.collect()
-        base.append(bare_decode(lines))
+        times["base"].append(bare_decode(lines))
         gc.collect()
-        dec.append(msgspec_decode(lines))
+        times["dec"].append(msgspec_decode(lines))
         gc.collect()
         elapsed, stats, snaps = engine_run(lines, settings, as_of)
-        eng.append(elapsed)
+        times["eng"].append(elapsed)
         snap = snaps[-1]
         del snaps
         if not args.no_cli:
             gc.collect()
-            cli.append(cli_run(path, config, newest))
-        print(f"  run {i + 1}/{args.repeat}: baseline {base[-1]:.2f} s, msgspec {dec[-1]:.2f} s, "
-              f"engine {eng[-1]:.2f} s"
+            times["cli"].append(cli_run(path, config, newest))
+        cli = times["cli"]
+        print(f"  run {i + 1}/{args.repeat}: baseline {times['base'][-1]:.2f} s, msgspec "
+              f"{times['dec'][-1]:.2f} s, engine {elapsed:.2f} s"
               + (f", cli {cli[-1]:.2f} s" if cli else ""), flush=True)
-
     assert stats is not None and snap is not None
+    return times, stats, snap
+
+
+def _report(n: int, times: dict[str, list[float]], stats: ComputeStats, snap: dict) -> None:
     segs = snap["segments"]
     offered = segs["all"]["windows"]["today"]["offered"]
     print(f"engine: {stats.events:,} events applied, {stats.invalid} invalid; snapshot has "
           f"{len(segs)} segments; all.today.offered = {offered:,}")
-    b, d, e = n / min(base), n / min(dec), n / min(eng)
+    base = times["base"]
+    b, d, e = n / min(base), n / min(times["dec"]), n / min(times["eng"])
     print(f"baseline orjson.loads:        {b:12,.0f} events/s  (best of {len(base)})")
     print(f"msgspec decode alone:         {d:12,.0f} events/s")
     print(f"engine (compute.snapshots):   {e:12,.0f} events/s  ({n / e:.2f} s)")
-    if cli:
-        c = n / min(cli)
+    if times["cli"]:
+        c = n / min(times["cli"])
         print(f"cli `wallboard compute` .gz:  {c:12,.0f} events/s  ({n / c:.2f} s wall)")
     ratio = e / b
     print(f"ratio engine/baseline:        {ratio:12.3f}")
@@ -149,19 +149,36 @@ def main() -> None:
     print(f"target >= {TARGET_RATIO:.0%} of the bare decode rate:  "
           f"{verdict(ratio >= TARGET_RATIO)} ({ratio:.1%})")
 
+
+def _profile(lines: list[bytes], settings, as_of: float, top: int) -> None:  # noqa: ANN001
+    gc.collect()
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in snapshots(lines, settings, as_of=[as_of]):
+        pass
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(top)
+    print(f"\ncProfile of one engine run, top {top} by tottime "
+          "(cProfile roughly doubles the run time):")
+    print(out.getvalue().strip())
+
+
+def main() -> None:
+    args = _parse_args()
+    path, config = cached(args.events, queues=args.queues, seed=args.seed)
+    with gzip.open(path, "rb") as fh:
+        lines = fh.readlines()  # with their b"\n", as `compute` reads them
+    newest = max(orjson.loads(line)["ts"] for line in lines)  # RFC 3339 Z, ms: sortable text
+    settings = load_settings(config).engine
+    n = len(lines)
+    print(f"events: {n:,} ({path}); mean line {sum(map(len, lines)) / n:.0f} bytes; "
+          f"segments configured: {', '.join(s.name for s in settings.segments)}; "
+          f"as of {newest}")
+    times, stats, snap = _rounds(args, lines, settings, path, config, newest)
+    _report(n, times, stats, snap)
     if args.profile:
-        gc.collect()
-        prof = cProfile.Profile()
-        prof.enable()
-        for _ in snapshots(lines, settings, as_of=[as_of]):
-            pass
-        prof.disable()
-        out = io.StringIO()
-        pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(
-            args.profile_top)
-        print(f"\ncProfile of one engine run, top {args.profile_top} by tottime "
-              "(cProfile roughly doubles the run time):")
-        print(out.getvalue().strip())
+        _profile(lines, settings, parse_start(newest), args.profile_top)
 
 
 if __name__ == "__main__":

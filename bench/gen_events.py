@@ -37,7 +37,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,6 +107,135 @@ class _Clock:
         return f"{self._date}T{h:02d}:{m:02d}:{sec:02d}.{milli:03d}Z"
 
 
+class _Agents:
+    """The agent pool, sized for the offered load (Erlang: rate x handle time) at ~85 %
+    occupancy, each serving one or two queues, and their state chain."""
+
+    def __init__(self, rand: Callable[[], float], names: list[str], rate: float,
+                 agents: int | None) -> None:
+        queues = len(names)
+        handle_s = P_ANSWERED * (MEAN_TALK_S + MEAN_ACW_S)
+        self.n = agents or max(2 * queues, math.ceil(rate * handle_s / 0.85))
+        self.ids = [f"a-{i:05d}" for i in range(self.n)]
+        self.queues: list[list[str]] = []
+        self.serving: dict[str, list[str]] = {q: [] for q in names}
+        for i, aid in enumerate(self.ids):
+            qs = [names[i % queues]]
+            if queues > 1 and rand() < 0.4:
+                other = names[int(rand() * queues)]
+                if other != qs[0]:
+                    qs.append(other)
+            self.queues.append(qs)
+            for q in qs:
+                self.serving[q].append(aid)
+        self.state = [_draw(_INITIAL_STATE, rand()) for _ in self.ids]
+        self.seq = [0] * self.n
+
+
+class _Traffic:
+    """Calls and agent changes as two Poisson processes; lines come out of a heap in key
+    order (the key is ``ts``, or a later instant for the ~1 % delayed lines)."""
+
+    def __init__(self, *, queues: int, seed: int, rate: float, start: float | None,
+                 agents: int | None) -> None:
+        import random
+
+        rng = random.Random(seed)
+        self.seed = seed
+        self.rand, self.expo, self.lognorm = rng.random, rng.expovariate, rng.lognormvariate
+        names = queue_names(queues)
+        weights = [1.0 / (1.0 + i / max(1, queues)) for i in range(queues)]
+        cum: list[float] = []
+        acc = 0.0
+        for w in weights:
+            acc += w
+            cum.append(acc / sum(weights))
+        cum[-1] = 1.0
+        self.pick_queue = [names[min(_bisect(cum, (i + 0.5) / 4096), queues - 1)]
+                           for i in range(4096)]
+        self.agents = _Agents(self.rand, names, rate, agents)
+        call_lines = P_ANSWERED * 4 + (1 - P_ANSWERED) * 2
+        agent_rate = rate * call_lines * AGENT_SHARE / (1 - AGENT_SHARE)  # events/s
+        self.call_mean_ms = 1000.0 / rate
+        self.agent_mean_ms = 1000.0 / agent_rate
+        self.mu_talk = math.log(MEAN_TALK_S) - TALK_SIGMA**2 / 2
+        self.t0 = (parse_start(DEFAULT_START) if start is None else start) * 1000.0
+        self.fmt = _Clock().fmt
+        self.heap: list[tuple[int, int, bytes]] = []
+        self.seq = 0
+        self.n_call = 0
+        self.next_call = self.t0 + self.expo(1.0) * self.call_mean_ms
+        self.next_agent = self.t0 + self.expo(1.0) * self.agent_mean_ms
+
+    def emit(self, ms: int, obj: dict) -> None:
+        rand = self.rand
+        key = ms + int(rand() * MAX_DELAY_MS) if rand() < P_DELAYED else ms
+        self.seq += 1
+        heapq.heappush(self.heap, (key, self.seq, orjson.dumps(obj)))
+
+    def call(self, now: float) -> None:
+        """One call arriving at ``now``, with all its events."""
+        rand, fmt = self.rand, self.fmt
+        self.next_call += self.expo(1.0) * self.call_mean_ms
+        self.n_call += 1
+        cid = f"c{self.seed}-{self.n_call}"
+        q = self.pick_queue[int(rand() * 4096)]
+        vip = rand() < P_VIP
+        t = int(now)
+        queued = {"v": 1, "event_id": cid + "-1", "type": "call.queued", "ts": fmt(t),
+                  "call_id": cid, "queue": q,
+                  "attrs": {"tier": "vip" if vip else "standard",
+                            "channel": "voice" if rand() < P_VOICE else "chat"}}
+        if vip:
+            queued["priority"] = 10
+        self.emit(t, queued)
+        u = rand()
+        if u < P_ANSWERED:
+            self._answered(cid, q, t)
+        elif u < P_ANSWERED + P_ABANDONED:
+            tb = t + int(self.expo(1.0) * MEAN_PATIENCE_S * 1000)
+            self.emit(tb, {"v": 1, "event_id": cid + "-2", "type": "call.abandoned",
+                           "ts": fmt(tb), "call_id": cid, "queue": q})
+        else:
+            td = t + int(TIMEOUT_S * 1000)
+            self.emit(td, {"v": 1, "event_id": cid + "-2", "type": "call.dequeued",
+                           "ts": fmt(td), "call_id": cid, "queue": q, "reason": "timeout"})
+
+    def _answered(self, cid: str, q: str, t: int) -> None:
+        rand, expo, fmt = self.rand, self.expo, self.fmt
+        pool = self.agents.serving[q]
+        aid = pool[int(rand() * len(pool))]
+        ta = t + int(expo(1.0) * MEAN_WAIT_S * 1000)
+        self.emit(ta, {"v": 1, "event_id": cid + "-2", "type": "call.answered",
+                       "ts": fmt(ta), "call_id": cid, "queue": q, "agent_id": aid})
+        te = ta + int(self.lognorm(self.mu_talk, TALK_SIGMA) * 1000)
+        ended = {"v": 1, "event_id": cid + "-3", "type": "call.ended", "ts": fmt(te),
+                 "call_id": cid, "queue": q, "agent_id": aid, "acw": True}
+        if rand() < P_HOLD:
+            ended["hold_s"] = int(rand() * 90) + 5
+        self.emit(te, ended)
+        tw = te + int(expo(1.0) * MEAN_ACW_S * 1000)
+        self.emit(tw, {"v": 1, "event_id": cid + "-4", "type": "call.wrapup_ended",
+                       "ts": fmt(tw), "call_id": cid, "queue": q, "agent_id": aid})
+
+    def agent(self, now: float) -> None:
+        """One agent changing state at ``now`` (drawn with probability ~ 1 / dwell)."""
+        rand, pool = self.rand, self.agents
+        self.next_agent += self.expo(1.0) * self.agent_mean_ms
+        i = int(rand() * pool.n)
+        while rand() >= _ACCEPT[pool.state[i]]:
+            i = int(rand() * pool.n)
+        state = pool.state[i] = _draw(_NEXT_STATE[pool.state[i]], rand())
+        pool.seq[i] += 1
+        aid = pool.ids[i]
+        t = int(now)
+        obj = {"v": 1, "event_id": f"{aid}-{pool.seq[i]}", "type": "agent.state",
+               "ts": self.fmt(t), "agent_id": aid, "state": state, "queues": pool.queues[i]}
+        if state == "not_ready":
+            obj["reason"] = _NOT_READY_REASONS[int(rand() * len(_NOT_READY_REASONS))]
+        self.emit(t, obj)
+
+
 def iter_lines(events: int | None = None, *, queues: int = 8, seed: int = 1,
                rate: float = DEFAULT_RATE, start: float | None = None,
                duration_s: float | None = None, agents: int | None = None) -> Iterator[bytes]:
@@ -114,124 +243,19 @@ def iter_lines(events: int | None = None, *, queues: int = 8, seed: int = 1,
     event time after ``start`` (whichever comes first; at least one must be given)."""
     if events is None and duration_s is None:
         raise ValueError("give events or duration_s")
-    import random
-
-    rng = random.Random(seed)
-    rand, expo, lognorm = rng.random, rng.expovariate, rng.lognormvariate
-    names = queue_names(queues)
-    weights = [1.0 / (1.0 + i / max(1, queues)) for i in range(queues)]
-    cum: list[float] = []
-    acc = 0.0
-    for w in weights:
-        acc += w
-        cum.append(acc / sum(weights))
-    cum[-1] = 1.0
-    pick_queue_table = [names[min(_bisect(cum, (i + 0.5) / 4096), queues - 1)]
-                        for i in range(4096)]
-
-    # Agents: sized for the offered load (Erlang: rate x handle time) at ~85 % occupancy.
-    handle_s = P_ANSWERED * (MEAN_TALK_S + MEAN_ACW_S)
-    n_agents = agents or max(2 * queues, math.ceil(rate * handle_s / 0.85))
-    agent_ids = [f"a-{i:05d}" for i in range(n_agents)]
-    agent_queues: list[list[str]] = []
-    serving: dict[str, list[str]] = {q: [] for q in names}
-    for i, aid in enumerate(agent_ids):
-        qs = [names[i % queues]]
-        if queues > 1 and rand() < 0.4:
-            other = names[int(rand() * queues)]
-            if other != qs[0]:
-                qs.append(other)
-        agent_queues.append(qs)
-        for q in qs:
-            serving[q].append(aid)
-    agent_state = [_draw(_INITIAL_STATE, rand()) for _ in agent_ids]
-    agent_seq = [0] * n_agents
-
-    call_lines = P_ANSWERED * 4 + (1 - P_ANSWERED) * 2
-    agent_rate = rate * call_lines * AGENT_SHARE / (1 - AGENT_SHARE)  # events/s
-    call_mean_ms = 1000.0 / rate
-    agent_mean_ms = 1000.0 / agent_rate
-    mu_talk = math.log(MEAN_TALK_S) - TALK_SIGMA**2 / 2
-
-    t0 = (parse_start(DEFAULT_START) if start is None else start) * 1000.0
-    stop_ms = math.inf if duration_s is None else t0 + duration_s * 1000.0
+    traffic = _Traffic(queues=queues, seed=seed, rate=rate, start=start, agents=agents)
+    stop_ms = math.inf if duration_s is None else traffic.t0 + duration_s * 1000.0
     limit = math.inf if events is None else events
-    clock = _Clock()
-    fmt = clock.fmt
-    dumps = orjson.dumps
-    heap: list[tuple[int, int, bytes]] = []
-    push, pop = heapq.heappush, heapq.heappop
-    seq = 0
+    heap, pop = traffic.heap, heapq.heappop
     written = 0
-    next_call = t0 + expo(1.0) * call_mean_ms
-    next_agent = t0 + expo(1.0) * agent_mean_ms
-    n_call = 0
-
-    def emit(ms: int, obj: dict) -> None:
-        nonlocal seq
-        key = ms + int(rand() * MAX_DELAY_MS) if rand() < P_DELAYED else ms
-        seq += 1
-        push(heap, (key, seq, dumps(obj)))
-
     while written < limit:
-        if next_call <= next_agent:
-            now = next_call
-            if now > stop_ms:
-                break
-            next_call += expo(1.0) * call_mean_ms
-            n_call += 1
-            cid = f"c{seed}-{n_call}"
-            q = pick_queue_table[int(rand() * 4096)]
-            vip = rand() < P_VIP
-            t = int(now)
-            queued = {"v": 1, "event_id": cid + "-1", "type": "call.queued", "ts": fmt(t),
-                      "call_id": cid, "queue": q,
-                      "attrs": {"tier": "vip" if vip else "standard",
-                                "channel": "voice" if rand() < P_VOICE else "chat"}}
-            if vip:
-                queued["priority"] = 10
-            emit(t, queued)
-            u = rand()
-            if u < P_ANSWERED:
-                pool = serving[q]
-                aid = pool[int(rand() * len(pool))]
-                ta = t + int(expo(1.0) * MEAN_WAIT_S * 1000)
-                emit(ta, {"v": 1, "event_id": cid + "-2", "type": "call.answered",
-                          "ts": fmt(ta), "call_id": cid, "queue": q, "agent_id": aid})
-                te = ta + int(lognorm(mu_talk, TALK_SIGMA) * 1000)
-                ended = {"v": 1, "event_id": cid + "-3", "type": "call.ended", "ts": fmt(te),
-                         "call_id": cid, "queue": q, "agent_id": aid, "acw": True}
-                if rand() < P_HOLD:
-                    ended["hold_s"] = int(rand() * 90) + 5
-                emit(te, ended)
-                tw = te + int(expo(1.0) * MEAN_ACW_S * 1000)
-                emit(tw, {"v": 1, "event_id": cid + "-4", "type": "call.wrapup_ended",
-                          "ts": fmt(tw), "call_id": cid, "queue": q, "agent_id": aid})
-            elif u < P_ANSWERED + P_ABANDONED:
-                tb = t + int(expo(1.0) * MEAN_PATIENCE_S * 1000)
-                emit(tb, {"v": 1, "event_id": cid + "-2", "type": "call.abandoned",
-                          "ts": fmt(tb), "call_id": cid, "queue": q})
-            else:
-                td = t + int(TIMEOUT_S * 1000)
-                emit(td, {"v": 1, "event_id": cid + "-2", "type": "call.dequeued",
-                          "ts": fmt(td), "call_id": cid, "queue": q, "reason": "timeout"})
+        now = min(traffic.next_call, traffic.next_agent)
+        if now > stop_ms:
+            break
+        if traffic.next_call <= traffic.next_agent:
+            traffic.call(now)
         else:
-            now = next_agent
-            if now > stop_ms:
-                break
-            next_agent += expo(1.0) * agent_mean_ms
-            i = int(rand() * n_agents)
-            while rand() >= _ACCEPT[agent_state[i]]:
-                i = int(rand() * n_agents)
-            state = agent_state[i] = _draw(_NEXT_STATE[agent_state[i]], rand())
-            agent_seq[i] += 1
-            aid = agent_ids[i]
-            t = int(now)
-            obj = {"v": 1, "event_id": f"{aid}-{agent_seq[i]}", "type": "agent.state",
-                   "ts": fmt(t), "agent_id": aid, "state": state, "queues": agent_queues[i]}
-            if state == "not_ready":
-                obj["reason"] = _NOT_READY_REASONS[int(rand() * len(_NOT_READY_REASONS))]
-            emit(t, obj)
+            traffic.agent(now)
         # Everything generated later has a key >= now: what is older is final.
         while heap and heap[0][0] <= now and written < limit:
             yield pop(heap)[2]

@@ -98,7 +98,7 @@ def timed(fn, *args) -> tuple[float, object]:  # noqa: ANN001
     return (time.perf_counter() - start) * 1000, result
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--queues", type=int, default=995, help="queues of the large engine")
     ap.add_argument("--small-queues", type=int, default=5, help="queues of the small engine")
@@ -113,24 +113,21 @@ def main() -> None:
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat must be >= 1")
+    return args
 
-    print(f"feeding {args.minutes:g} min at {args.rate:g} calls/s:")
-    # one more second held back than asked: the profile's live snapshot
-    large, held_large, t_large = build(args.queues, args.minutes, args.rate, args.seed,
-                                       args.repeat + 1)
-    small, held_small, t_small = build(args.small_queues, args.minutes, args.rate, args.seed,
-                                       args.repeat + 1)
-    waiting, t_waiting = build_waiting(args.waiting)
 
+def _measure(args: argparse.Namespace, fed: dict[str, tuple[Engine, list[list[Event]], float]],
+             waiting: Engine, t_waiting: float
+             ) -> tuple[dict[str, list[float]], dict[str, float], dict[str, dict]]:
+    """Cold, then ``--repeat`` rounds of live (one second of new events), dumps and idle
+    snapshots, interleaved between the engines, and the waiting-callers snapshot."""
     times: dict[str, list[float]] = {k: [] for k in (
         "large", "large_dumps", "small", "small_dumps", "large_idle", "small_idle",
         "waiting")}
     snaps: dict[str, dict] = {}
-    cold = {name: timed(engine.snapshot, t)[0]
-            for name, engine, t in (("large", large, t_large), ("small", small, t_small))}
+    cold = {name: timed(engine.snapshot, t)[0] for name, (engine, _, t) in fed.items()}
     for i in range(args.repeat):
-        for name, engine, held, t in (("large", large, held_large, t_large),
-                                      ("small", small, held_small, t_small)):
+        for name, (engine, held, t) in fed.items():
             for ev in held[i]:
                 engine.apply(ev)
             ms, snap = timed(engine.snapshot, t + i + 1)  # one second of new events
@@ -143,45 +140,65 @@ def main() -> None:
         ms, snap = timed(waiting.snapshot, t_waiting + i)
         times["waiting"].append(ms)
         assert snap["segments"]["all"]["now"]["waiting"] == args.waiting
+    return times, cold, snaps
 
-    n_large = len(snaps["large"]["segments"])
-    n_small = len(snaps["small"]["segments"])
-    size_large = len(orjson.dumps(snaps["large"]))
-    size_small = len(orjson.dumps(snaps["small"]))
+
+def _report(args: argparse.Namespace, times: dict[str, list[float]], cold: dict[str, float],
+            snaps: dict[str, dict], fed: dict[str, tuple[Engine, list[list[Event]], float]]
+            ) -> None:
+    n = {name: len(snaps[name]["segments"]) for name in ("large", "small")}
+    size = {name: len(orjson.dumps(snaps[name])) for name in ("large", "small")}
     best = {k: min(v) for k, v in times.items()}
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"\nbest / median of {args.repeat}, ms:")
-    rows = (("large", f"live snapshot, {n_large} segments"),
+    rows = (("large", f"live snapshot, {n['large']} segments"),
             ("large_dumps", "  orjson.dumps of it"),
             ("large_idle", "  idle (no new event)"),
-            ("small", f"live snapshot, {n_small} segments"),
+            ("small", f"live snapshot, {n['small']} segments"),
             ("small_dumps", "  orjson.dumps of it"),
             ("small_idle", "  idle (no new event)"),
             ("waiting", f"snapshot, {args.waiting} waiting callers"))
     for key, label in rows:
         print(f"  {label:<34} {best[key]:9.2f} {med[key]:9.2f}")
-    for name, n, held in (("large", n_large, held_large), ("small", n_small, held_small)):
-        per_s = sum(len(h) for h in held[:args.repeat]) / args.repeat
-        print(f"  cold (first) snapshot, {n} segments: {cold[name]:.2f} ms; {per_s:,.0f} events "
-              "applied between two live snapshots")
-    print(f"snapshot size: {size_large:,} bytes ({n_large} segments), {size_small:,} bytes "
-          f"({n_small} segments)")
-    print(f"per segment: {best['large'] / n_large * 1000:.0f} us ({n_large} segments), "
-          f"{best['small'] / n_small * 1000:.0f} us ({n_small} segments)")
-    for key, n in (("large", n_large), ("small", n_small)):
-        print(f"ratio snapshot/dumps, {n:>4} segments: {best[key] / best[key + '_dumps']:7.1f}")
-    print(f"ratio snapshot {n_large}/{n_small} segments:  {best['large'] / best['small']:7.1f} "
-          f"(segments x{n_large / n_small:.0f})")
+    for name in ("large", "small"):
+        per_s = sum(len(h) for h in fed[name][1][:args.repeat]) / args.repeat
+        print(f"  cold (first) snapshot, {n[name]} segments: {cold[name]:.2f} ms; {per_s:,.0f} "
+              "events applied between two live snapshots")
+    print(f"snapshot size: {size['large']:,} bytes ({n['large']} segments), {size['small']:,} "
+          f"bytes ({n['small']} segments)")
+    print(f"per segment: {best['large'] / n['large'] * 1000:.0f} us ({n['large']} segments), "
+          f"{best['small'] / n['small'] * 1000:.0f} us ({n['small']} segments)")
+    for key in ("large", "small"):
+        print(f"ratio snapshot/dumps, {n[key]:>4} segments: "
+              f"{best[key] / best[key + '_dumps']:7.1f}")
+    print(f"ratio snapshot {n['large']}/{n['small']} segments:  "
+          f"{best['large'] / best['small']:7.1f} (segments x{n['large'] / n['small']:.0f})")
 
+
+def _profile(args: argparse.Namespace, n_large: int, large: Engine, held: list[list[Event]],
+             t: float) -> None:
+    prof = cProfile.Profile()
+    for ev in held[args.repeat]:  # one more second of events, then a live snapshot
+        large.apply(ev)
+    prof.runcall(large.snapshot, t + args.repeat + 1)
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
+    print(f"\ncProfile of one {n_large}-segment snapshot, top 20 by tottime:")
+    print(out.getvalue().strip())
+
+
+def main() -> None:
+    args = _parse_args()
+    print(f"feeding {args.minutes:g} min at {args.rate:g} calls/s:")
+    # one more second held back than asked: the profile's live snapshot
+    fed = {"large": build(args.queues, args.minutes, args.rate, args.seed, args.repeat + 1),
+           "small": build(args.small_queues, args.minutes, args.rate, args.seed,
+                          args.repeat + 1)}
+    waiting, t_waiting = build_waiting(args.waiting)
+    times, cold, snaps = _measure(args, fed, waiting, t_waiting)
+    _report(args, times, cold, snaps, fed)
     if args.profile:
-        prof = cProfile.Profile()
-        for ev in held_large[args.repeat]:  # one more second of events, then a live snapshot
-            large.apply(ev)
-        prof.runcall(large.snapshot, t_large + args.repeat + 1)
-        out = io.StringIO()
-        pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(20)
-        print(f"\ncProfile of one {n_large}-segment snapshot, top 20 by tottime:")
-        print(out.getvalue().strip())
+        _profile(args, len(snaps["large"]["segments"]), *fed["large"])
 
 
 if __name__ == "__main__":

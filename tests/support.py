@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from streams.config import WorkerSettings
 from wallboard.settings import Settings
 
@@ -195,3 +197,15 @@ def run_async(coro):  # noqa: ANN001, ANN201
     if not ok:
         raise value
     return value
+
+
+def usage_error_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one stderr line of a usage error that the ``wallboard`` parser reports (exit 2)."""
+    from wallboard.cli import build_parser
+
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(args)
+    assert exc.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]

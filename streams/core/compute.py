@@ -55,24 +55,76 @@ def snapshots(lines: Iterable[bytes], settings: EngineSettings, *,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield from _snapshots(lines, settings, engine, as_of, every, start, end, on_invalid,
-                              on_line, stats if stats is not None else ComputeStats())
+        yield from _snapshots(lines, settings, engine, _Instants(as_of, every, start, end),
+                              on_invalid, on_line, stats if stats is not None else ComputeStats())
     finally:
         if was_enabled:
             gc.enable()
 
 
+class _Instants:
+    """The instants still to snapshot, in order: the ``every`` series (from ``start``, else
+    from the first event; up to ``end``) and the ``as_of`` targets. ``next_due`` is the
+    earliest of them (-inf before the first event starts the series)."""
+
+    def __init__(self, as_of: list[float] | None, every: float | None, start: float | None,
+                 end: float | None) -> None:
+        self.targets = sorted(as_of) if as_of else []
+        self.pos = 0
+        self.every, self.end = every, end
+        self.next_t: float | None = None
+        if every is not None and start is not None:
+            self.next_t = math.ceil(start / every) * every
+        self.next_due = -math.inf
+        self._refresh()
+
+    def _refresh(self) -> None:
+        series = math.inf
+        if self.every is not None:
+            series = -math.inf if self.next_t is None else self.next_t
+            if self.end is not None and self.next_t is not None and self.next_t > self.end:
+                series = math.inf
+        target = self.targets[self.pos] if self.pos < len(self.targets) else math.inf
+        self.next_due = min(series, target)
+
+    def due(self, ts: float, watermark: float) -> list[float]:
+        """The instants before ``watermark`` (``ts``: the newest event, which starts a series
+        that has no ``start``)."""
+        out = []
+        every, end = self.every, self.end
+        if every is not None:
+            if self.next_t is None:
+                self.next_t = math.ceil(ts / every) * every
+            while self.next_t < watermark and (end is None or self.next_t <= end):
+                out.append(self.next_t)
+                self.next_t += every
+        targets = self.targets
+        while self.pos < len(targets) and targets[self.pos] < watermark:
+            out.append(targets[self.pos])
+            self.pos += 1
+        self._refresh()
+        return out
+
+    def rest(self, newest: float) -> list[float]:
+        """The instants left once every line is read (``newest``: the newest event time, -inf
+        without events); the newest event's instant when none was asked for."""
+        out = []
+        if self.every is not None and self.next_t is not None:
+            last = self.end if self.end is not None else newest  # -inf: no series
+            while self.next_t <= last:
+                out.append(self.next_t)
+                self.next_t += self.every
+        out.extend(self.targets[self.pos:])
+        if not self.targets and self.every is None and newest > -math.inf:
+            out.append(newest)
+        return out
+
+
 def _snapshots(lines: Iterable[bytes], settings: EngineSettings, engine: Engine,
-               as_of: list[float] | None, every: float | None, start: float | None,
-               end: float | None, on_invalid: Callable[[int, str], None] | None,
+               instants: _Instants, on_invalid: Callable[[int, str], None] | None,
                on_line: Callable[[ComputeStats], None] | None,
                stats: ComputeStats) -> Iterator[dict]:
     lateness = settings.max_lateness_s
-    targets = sorted(as_of) if as_of else []
-    pos = 0
-    next_t: float | None = None
-    if every is not None and start is not None:
-        next_t = math.ceil(start / every) * every
     newest = -math.inf
     apply = engine.apply
     blank = lineno = 0
@@ -93,25 +145,11 @@ def _snapshots(lines: Iterable[bytes], settings: EngineSettings, engine: Engine,
         ts = ev.ts
         if ts > newest:
             newest = ts
-            watermark = ts - lateness
-            if every is not None:
-                if next_t is None:
-                    next_t = math.ceil(ts / every) * every
-                while next_t < watermark and (end is None or next_t <= end):
-                    yield engine.snapshot(next_t)
-                    next_t += every
-            while pos < len(targets) and targets[pos] < watermark:
-                yield engine.snapshot(targets[pos])
-                pos += 1
+            if instants.next_due < ts - lateness:
+                for t in instants.due(ts, ts - lateness):
+                    yield engine.snapshot(t)
         apply(ev)
     stats.lines = lineno
     stats.events = lineno - blank - stats.invalid
-    if every is not None and next_t is not None:
-        last = end if end is not None else newest  # -inf without events: no series
-        while next_t <= last:
-            yield engine.snapshot(next_t)
-            next_t += every
-    for t in targets[pos:]:
+    for t in instants.rest(newest):
         yield engine.snapshot(t)
-    if not targets and every is None and newest > -math.inf:
-        yield engine.snapshot(newest)

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import alerts
+
 from ..settings import Settings
 from .common import EXIT_FAILURE, terminate_as_interrupt, url_host
 from .kafka import broker_for, ensure_topics
@@ -57,98 +59,46 @@ window = "5m"
 """
 
 
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    """Broker + worker + simulator + wallboard, until Ctrl-C (or --duration)."""
-    terminate_as_interrupt()
-    broker = broker_for(settings, args)
-    was_running = broker.status().running
-    broker.start()
-    ensure_topics(settings)
-    base = [sys.executable, "-m", "wallboard"]
-    if args.config:
-        base += ["--config", args.config]
-    common = ["--bootstrap", settings.kafka.bootstrap]
-    worker_url = f"http://{url_host(settings.worker.host)}:{settings.worker.port}"
-    board_url = f"http://{url_host(settings.dashboard.host)}:{settings.dashboard.port}/"
-    procs: list[subprocess.Popen[bytes]] = []
-    named: dict[str, subprocess.Popen[bytes]] = {}
-    log_dir = broker.spec.state_dir.parent / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+class _Children:
+    """The demo's child processes: started with their log file, waited for, stopped."""
 
-    def spawn(name: str, argv: list[str]) -> None:
-        with (log_dir / f"{name}.log").open("ab") as logf:  # the child keeps its own copy
-            named[name] = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
-                                           stdin=subprocess.DEVNULL)
-        procs.append(named[name])
-        print(f"demo: started {name} (pid {procs[-1].pid}); log: {log_dir / (name + '.log')}")
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.named: dict[str, subprocess.Popen[bytes]] = {}
 
-    def answers(name: str, url: str) -> bool:
+    def spawn(self, name: str, argv: list[str]) -> None:
+        log = self.log_dir / f"{name}.log"
+        with log.open("ab") as logf:  # the child keeps its own copy
+            self.named[name] = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL)
+        print(f"demo: started {name} (pid {self.named[name].pid}); log: {log}")
+
+    def answers(self, name: str, url: str) -> bool:
         """Wait until ``url`` of process ``name`` answers; else say why in one line."""
-        proc = named[name]
+        proc = self.named[name]
         if wait_for_http(url, timeout_s=DEMO_WAIT_S, alive=lambda: proc.poll() is None):
             return True
         why = (f"exited (code {proc.returncode}) before answering at {url}"
                if proc.poll() is not None else
                f"did not answer at {url} within {DEMO_WAIT_S:.0f} s")
-        print(f"demo: the {name} {why}; see its log: {log_dir / (name + '.log')}",
+        print(f"demo: the {name} {why}; see its log: {self.log_dir / (name + '.log')}",
               file=sys.stderr)
         return False
 
-    try:
-        spawn("worker", [*base, "worker", *common, "--port", str(settings.worker.port),
-                         "--host", settings.worker.host])
-        # A new seed per run: call ids must not repeat across runs on a persisted broker.
-        # The story: adequate staffing, and billing surges 4x for 6 minutes every 15 minutes
-        # (first 2 minutes after the start): tiles go to BREACH and recover, and the surge
-        # alert fires (about 4 minutes in) and resolves (docs/wallboard.md, docs/alerting.md,
-        # tests/unit/dashboard/test_demo_story.py).
-        spawn("simulator", [*base, "simulate", *common, "--history", "900",
-                            "--rate", str(args.rate), "--seed", str(time.time_ns() % 2**31),
-                            "--scenario", "story", "--surge-queue", "billing",
-                            "--surge-after", "120", "--surge-for", "360",
-                            "--surge-every", "900", "--surge-factor", "4"])
-        import alerts
-
-        rules = Path(alerts.__file__).parent / "rules.example.toml"
-        spawn("alerts", [*base, "alerts", *common, "--rules", str(rules),
-                         "--port", str(DEMO_ALERTS_PORT),
-                         "--source", f"{worker_url}/api/v1/snapshot"])
-        board_base = base
-        if not args.config:  # the story board: a 5-minute window shows the recovery soon
-            demo_config = broker.spec.state_dir.parent / "demo" / "wallboard.toml"
-            demo_config.parent.mkdir(parents=True, exist_ok=True)
-            demo_config.write_text(DEMO_BOARD.format(alerts_port=DEMO_ALERTS_PORT),
-                                   encoding="utf-8")
-            board_base = [*base, "--config", str(demo_config)]
-        spawn("dashboard", [*board_base, "dashboard", "--port", str(settings.dashboard.port),
-                            "--host", settings.dashboard.host,
-                            "--snapshot-url", f"{worker_url}/api/v1/snapshot"])
-        # Each URL is printed once it answers, not before.
-        print(f"\ndemo: waiting for the worker and the wallboard to answer (up to "
-              f"{DEMO_WAIT_S:.0f} s each) ...", flush=True)
-        print(f"  kafka:      {settings.kafka.bootstrap}", flush=True)
-        if not answers("worker", f"{worker_url}/api/v1/health"):
-            return EXIT_FAILURE
-        print(f"  snapshot:   {worker_url}/api/v1/snapshot")
-        print(f"  metrics:    {worker_url}/metrics", flush=True)
-        if not answers("dashboard", board_url):
-            return EXIT_FAILURE
-        print(f"  wallboard:  {board_url}")
-        alerts_url = f"http://127.0.0.1:{DEMO_ALERTS_PORT}/api/v1/alerts"
-        if answers("alerts", f"http://127.0.0.1:{DEMO_ALERTS_PORT}/api/v1/health"):
-            print(f"  alerts:     {alerts_url}")
-        print("\nPress Ctrl-C to stop everything.", flush=True)
-        deadline = None if args.duration is None else time.monotonic() + args.duration
+    def watch(self, duration_s: float | None) -> int:
+        """Until ``duration_s`` has passed (or forever): exit 1 once a child has died."""
+        deadline = None if duration_s is None else time.monotonic() + duration_s
         while deadline is None or time.monotonic() < deadline:
-            dead = [p for p in procs if p.poll() is not None]
+            dead = [p for p in self.named.values() if p.poll() is not None]
             if dead:
                 print(f"demo: a process exited (pid {dead[0].pid}, code {dead[0].returncode}); "
-                      f"see the logs in {log_dir}", file=sys.stderr)
+                      f"see the logs in {self.log_dir}", file=sys.stderr)
                 return EXIT_FAILURE
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("\ndemo: stopping ...")
-    finally:
+        return 0
+
+    def stop(self) -> None:
+        procs = list(self.named.values())
         for p in procs:  # SIGTERM: SIGINT may be ignored by children of a background job
             with contextlib.suppress(ProcessLookupError):
                 p.send_signal(signal.SIGTERM)
@@ -157,10 +107,89 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def _spawn_all(children: _Children, settings: Settings, args: argparse.Namespace,
+               state_root: Path) -> None:
+    base = [sys.executable, "-m", "wallboard"]
+    if args.config:
+        base += ["--config", args.config]
+    common = ["--bootstrap", settings.kafka.bootstrap]
+    snapshot = f"{_worker_url(settings)}/api/v1/snapshot"
+    children.spawn("worker", [*base, "worker", *common, "--port", str(settings.worker.port),
+                              "--host", settings.worker.host])
+    # A new seed per run: call ids must not repeat across runs on a persisted broker.
+    # The story: adequate staffing, and billing surges 4x for 6 minutes every 15 minutes
+    # (first 2 minutes after the start): tiles go to BREACH and recover, and the surge
+    # alert fires (about 4 minutes in) and resolves (docs/wallboard.md, docs/alerting.md,
+    # tests/unit/dashboard/test_demo_story.py).
+    children.spawn("simulator", [*base, "simulate", *common, "--history", "900",
+                                 "--rate", str(args.rate), "--seed", str(time.time_ns() % 2**31),
+                                 "--scenario", "story", "--surge-queue", "billing",
+                                 "--surge-after", "120", "--surge-for", "360",
+                                 "--surge-every", "900", "--surge-factor", "4"])
+    rules = Path(alerts.__file__).parent / "rules.example.toml"
+    children.spawn("alerts", [*base, "alerts", *common, "--rules", str(rules),
+                              "--port", str(DEMO_ALERTS_PORT), "--source", snapshot])
+    board_base = base
+    if not args.config:  # the story board: a 5-minute window shows the recovery soon
+        demo_config = state_root / "demo" / "wallboard.toml"
+        demo_config.parent.mkdir(parents=True, exist_ok=True)
+        demo_config.write_text(DEMO_BOARD.format(alerts_port=DEMO_ALERTS_PORT),
+                               encoding="utf-8")
+        board_base = [*base, "--config", str(demo_config)]
+    children.spawn("dashboard", [*board_base, "dashboard", "--port", str(settings.dashboard.port),
+                                 "--host", settings.dashboard.host, "--snapshot-url", snapshot])
+
+
+def _worker_url(settings: Settings) -> str:
+    return f"http://{url_host(settings.worker.host)}:{settings.worker.port}"
+
+
+def _report_urls(children: _Children, settings: Settings) -> bool:
+    """Print each URL once it answers, not before; False when the worker or the board
+    does not answer."""
+    worker_url = _worker_url(settings)
+    board_url = f"http://{url_host(settings.dashboard.host)}:{settings.dashboard.port}/"
+    print(f"\ndemo: waiting for the worker and the wallboard to answer (up to "
+          f"{DEMO_WAIT_S:.0f} s each) ...", flush=True)
+    print(f"  kafka:      {settings.kafka.bootstrap}", flush=True)
+    if not children.answers("worker", f"{worker_url}/api/v1/health"):
+        return False
+    print(f"  snapshot:   {worker_url}/api/v1/snapshot")
+    print(f"  metrics:    {worker_url}/metrics", flush=True)
+    if not children.answers("dashboard", board_url):
+        return False
+    print(f"  wallboard:  {board_url}")
+    alerts_url = f"http://127.0.0.1:{DEMO_ALERTS_PORT}/api/v1/alerts"
+    if children.answers("alerts", f"http://127.0.0.1:{DEMO_ALERTS_PORT}/api/v1/health"):
+        print(f"  alerts:     {alerts_url}")
+    return True
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Broker + worker + simulator + alerting + wallboard, until Ctrl-C (or --duration)."""
+    terminate_as_interrupt()
+    broker = broker_for(settings, args)
+    was_running = broker.status().running
+    broker.start()
+    ensure_topics(settings)
+    state_root = broker.spec.state_dir.parent
+    children = _Children(state_root / "logs")
+    children.log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        _spawn_all(children, settings, args, state_root)
+        if not _report_urls(children, settings):
+            return EXIT_FAILURE
+        print("\nPress Ctrl-C to stop everything.", flush=True)
+        return children.watch(args.duration)
+    except KeyboardInterrupt:
+        print("\ndemo: stopping ...")
+    finally:
+        children.stop()
         if not was_running and not args.keep_kafka:
             broker.stop()
     return 0
-
 
 
 def add(sub: argparse._SubParsersAction) -> None:
