@@ -3,6 +3,7 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY wallboard ./wallboard
 COPY streams ./streams
 COPY dashboard ./dashboard
 COPY alerts ./alerts

@@ -1,7 +1,7 @@
 """docker-compose.yml cannot be run here (no Docker engine), so check what can be checked:
-every service command is a real `wallboard` invocation, and ports, bootstrap address and
-snapshot URL agree with each other and with the defaults in streams/config.py; Prometheus
-scrapes the worker and loads the mounted rules (promtool checks the config), alerts go to the
+every service command is a real `wallboard` invocation, the image copies every package the
+project installs, and ports, bootstrap address and snapshot URL agree with each other and with
+the defaults in streams/config.py and dashboard/config.py; Prometheus scrapes the worker and loads the mounted rules (promtool checks the config), alerts go to the
 Alertmanager service (amtool checks its config), and Grafana's provisioning points at the
 Prometheus service and at the mounted dashboard."""
 
@@ -24,6 +24,16 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 DEFAULTS = Settings()
 APP_SERVICES = [name for name, svc in SERVICES.items() if "build" in svc]
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    import tomllib
+
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"]["find"]["include"]
+    copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY ")}
+    assert {pattern.rstrip("*") for pattern in include} <= copied
 
 
 def _args(service: str):
