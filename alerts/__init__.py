@@ -1,5 +1,7 @@
 """Alerting: rules on the merged snapshot, their lifecycle, delivery and backtests.
 
-See docs/alerting.md. Pure: config, surge, schedule, core, messages, backtest. Shells:
-source, delivery, store, service, cli.
+See docs/alerting.md. Pure: ``config`` (the ``[alerts]`` settings, a package), ``core`` (the
+engine, a package), ``surge``, ``schedule``, ``messages``, ``backtest``. Shells: ``source``,
+``delivery``, ``store``, ``service``; ``commands`` runs the two commands whose flags live in
+:mod:`wallboard.commands.alerts`.
 """

@@ -1,23 +1,54 @@
 """What ``wallboard alerts`` (the alerting process) and ``wallboard alerts backtest`` do
-(their flags: :mod:`wallboard.commands.alerts`)."""
+(their flags: :mod:`wallboard.commands.alerts`, which maps them to :class:`AlertsOptions`
+and :class:`BacktestOptions`)."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import signal
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streams.config import StreamSettings
 
 from .config import AlertSettings, load_alert_settings
 
-__all__ = ["alert_settings", "cmd_alerts", "cmd_backtest"]
+if TYPE_CHECKING:  # imported where used: the CLI loads this module for every command
+    from .backtest import BacktestResult
+    from .core import AlertEngine
+    from .service import AlertService
+
+__all__ = ["AlertsOptions", "BacktestOptions", "alert_settings", "cmd_alerts", "cmd_backtest"]
+
+
+@dataclass(frozen=True)
+class AlertsOptions:
+    """The flags of ``wallboard alerts``: a rule file, overrides of ``[alerts]`` (None:
+    not given) and the log level."""
+
+    rules: str | None
+    source: str | None
+    host: str | None
+    port: int | None
+    state: str | None
+    loglevel: str
+
+
+@dataclass(frozen=True)
+class BacktestOptions:
+    """The flags of ``wallboard alerts backtest``."""
+
+    events: Path
+    rules: str | None
+    every: float
+    warmup_s: float
+    json: bool
+    save_baselines: bool
 
 
 def alert_settings(configured: AlertSettings | None, rules: str | None, *,
@@ -37,19 +68,22 @@ def _utc(t: float | None) -> str:
     return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def cmd_backtest(settings: StreamSettings, configured: AlertSettings | None,
-                 args: argparse.Namespace) -> int:
-    import orjson
+# -- wallboard alerts backtest ---------------------------------------------------------------
 
+
+def cmd_backtest(settings: StreamSettings, configured: AlertSettings | None,
+                 options: BacktestOptions) -> int:
+    """Replay ``options.events`` through the engine and the rules; print what fired."""
     from streams.adapters.replay import open_lines
 
     from .backtest import run_backtest
+    from .core import AlertEngine
 
-    path = Path(args.events)
+    path = options.events
     if not path.is_file():
         print(f"wallboard alerts backtest: error: {path}: no such file", file=sys.stderr)
         return 2
-    alerts = alert_settings(configured, args.rules, timezone=settings.engine.timezone)
+    alerts = alert_settings(configured, options.rules, timezone=settings.engine.timezone)
     if not alerts.rules:
         print("wallboard alerts backtest: error: no rules: give --rules FILE or an [alerts] "
               "section in --config (see alerts/rules.example.toml)", file=sys.stderr)
@@ -62,38 +96,54 @@ def cmd_backtest(settings: StreamSettings, configured: AlertSettings | None,
             print(f"{path}:{lineno}: invalid event, skipped: {reason}", file=sys.stderr)
 
     started = time.monotonic()
-    from .core import AlertEngine
-
     engine = AlertEngine(alerts)
-    result = run_backtest(open_lines(path), settings.engine, alerts, every=args.every,
-                          warmup_s=args.warmup, on_invalid=on_invalid, engine=engine)
-    summary = result.summary()
-    if args.save_baselines:
-        from .store import KafkaStateStore
+    result = run_backtest(open_lines(path), settings.engine, alerts, every=options.every,
+                          warmup_s=options.warmup_s, on_invalid=on_invalid, engine=engine)
+    if options.save_baselines:
+        _save_baselines(settings, alerts, engine)
+    if options.json:
+        _print_json(result)
+    else:
+        _print_text(result, alerts, options.every, time.monotonic() - started)
+    return 0
 
-        records = {f"b:{rule}:{seg}": b.to_dict() for (rule, seg), b in engine.baselines.items()}
-        store = KafkaStateStore(settings.kafka.bootstrap, alerts.topic,
-                                connect_timeout_s=settings.kafka.connect_timeout_s)
-        try:
-            store.ensure_topic()
-            store.write(records)
-        finally:
-            store.close()
-        print(f"backtest: saved {len(records)} surge baselines to {alerts.topic} on "
-              f"{settings.kafka.bootstrap} (wallboard alerts starts from them)",
-              file=sys.stderr)
-    if args.json:
-        sys.stdout.write(orjson.dumps({
-            "events": result.stats.events, "invalid": result.stats.invalid,
-            "evaluations": result.evaluations, "first": result.first, "last": result.last,
-            "notifications": result.notifications, "resolves": result.resolves,
-            "incidents": [i.to_dict() for i in result.incidents], "summary": summary,
-        }).decode() + "\n")
-        return 0
+
+def _save_baselines(settings: StreamSettings, alerts: AlertSettings,
+                    engine: AlertEngine) -> None:
+    """Write the surge baselines the backtest learned to the alerts topic."""
+    from .store import KafkaStateStore
+
+    records = {f"b:{rule}:{seg}": b.to_dict() for (rule, seg), b in engine.baselines.items()}
+    store = KafkaStateStore(settings.kafka.bootstrap, alerts.topic,
+                            connect_timeout_s=settings.kafka.connect_timeout_s)
+    try:
+        store.ensure_topic()
+        store.write(records)
+    finally:
+        store.close()
+    print(f"backtest: saved {len(records)} surge baselines to {alerts.topic} on "
+          f"{settings.kafka.bootstrap} (wallboard alerts starts from them)",
+          file=sys.stderr)
+
+
+def _print_json(result: BacktestResult) -> None:
+    import orjson
+
+    sys.stdout.write(orjson.dumps({
+        "events": result.stats.events, "invalid": result.stats.invalid,
+        "evaluations": result.evaluations, "first": result.first, "last": result.last,
+        "notifications": result.notifications, "resolves": result.resolves,
+        "incidents": [i.to_dict() for i in result.incidents], "summary": result.summary(),
+    }).decode() + "\n")
+
+
+def _print_text(result: BacktestResult, alerts: AlertSettings, every: float,
+                elapsed_s: float) -> None:
+    """The incidents, one a line, then a summary per rule."""
     print(f"backtest: {result.stats.events:,} events, {result.evaluations:,} evaluations "
-          f"every {args.every:g} s from {_utc(result.first)} to {_utc(result.last)}; "
+          f"every {every:g} s from {_utc(result.first)} to {_utc(result.last)}; "
           f"{len(result.incidents)} incidents, {result.notifications} firing notifications, "
-          f"{result.resolves} resolves ({time.monotonic() - started:.1f} s)")
+          f"{result.resolves} resolves ({elapsed_s:.1f} s)")
     print(f"{'start':<21} {'end':<21} {'rule':<20} {'segment':<16} {'severity':<9} "
           f"{'peak':>10} pages")
     for inc in result.incidents:
@@ -102,6 +152,7 @@ def cmd_backtest(settings: StreamSettings, configured: AlertSettings | None,
         print(f"{_utc(inc.start):<21} {_utc(inc.end):<21} {inc.rule:<20} {inc.segment:<16} "
               f"{inc.severity:<9} {peak:>10} {inc.pages:>5}{muted}")
     print("\nper rule:")
+    summary = result.summary()
     for rule in alerts.rules:
         row = summary.get(rule.name)
         if row is None:
@@ -111,11 +162,26 @@ def cmd_backtest(settings: StreamSettings, configured: AlertSettings | None,
         print(f"  {rule.name:<20} {rule.kind:<12} {row['incidents']} incidents, "
               f"{row['pages']} pages, {row['critical']} critical, {hours:.1f} h firing, "
               f"segments: {', '.join(row['segments'])}")
-    return 0
+
+
+# -- wallboard alerts ------------------------------------------------------------------------
+
+
+def _with_flags(alerts: AlertSettings, options: AlertsOptions) -> AlertSettings | None:
+    """``alerts`` with the flags that override it; None (after the error line) if bad."""
+    changes = {k: v for k, v in (("source", options.source), ("host", options.host),
+                                 ("port", options.port), ("state", options.state))
+               if v is not None}
+    if changes.get("source") and not changes["source"].startswith(("http://", "https://")):
+        print(f"wallboard alerts: error: --source: expected an http(s) URL, got "
+              f"{changes['source']!r}", file=sys.stderr)
+        return None
+    return replace(alerts, **changes)
 
 
 def cmd_alerts(settings: StreamSettings, configured: AlertSettings | None,
-               args: argparse.Namespace) -> int:
+               options: AlertsOptions) -> int:
+    """Run the alerting process until SIGTERM or SIGINT."""
     from infra.broker import port_free
 
     from .delivery import Deliverer
@@ -123,19 +189,15 @@ def cmd_alerts(settings: StreamSettings, configured: AlertSettings | None,
     from .source import HttpSnapshotSource
     from .store import KafkaStateStore, MemoryStore
 
-    alerts = alert_settings(configured, args.rules, timezone=settings.engine.timezone)
-    changes = {k: v for k, v in (("source", args.source), ("host", args.host),
-                                 ("port", args.port), ("state", args.state)) if v is not None}
-    if changes.get("source") and not changes["source"].startswith(("http://", "https://")):
-        print(f"wallboard alerts: error: --source: expected an http(s) URL, got "
-              f"{changes['source']!r}", file=sys.stderr)
+    alerts = _with_flags(alert_settings(configured, options.rules,
+                                        timezone=settings.engine.timezone), options)
+    if alerts is None:
         return 2
-    alerts = replace(alerts, **changes)
     if not port_free(alerts.host, alerts.port):
         print(f"wallboard alerts: error: port {alerts.port} on {alerts.host} is already in use "
               "(alerts.port)", file=sys.stderr)
         return 2
-    logging.basicConfig(level=args.loglevel.upper(), stream=sys.stdout,
+    logging.basicConfig(level=options.loglevel.upper(), stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("apprise").setLevel(logging.CRITICAL)  # its lines may carry URLs
     store = (KafkaStateStore(settings.kafka.bootstrap, alerts.topic,
@@ -150,17 +212,18 @@ def cmd_alerts(settings: StreamSettings, configured: AlertSettings | None,
           f"{alerts.eval_interval_s:g} s; state: {where} ({restored} records restored); API "
           f"http://{alerts.host}:{alerts.port}/api/v1/alerts; delivery "
           f"{alerts.redacted()['delivery']}", flush=True)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await service.serve(stop)
-
     try:
-        asyncio.run(main())
+        asyncio.run(_serve(service))
     finally:
         store.close()
     print(f"alerts: stopped after {service.engine.evaluations} evaluations", flush=True)
     return 0
+
+
+async def _serve(service: AlertService) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await service.serve(stop)

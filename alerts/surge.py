@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from streams.core.checks import WEEK_S
+
 __all__ = ["Baseline", "log10_poisson_tail", "poisson_quantile", "poisson_tail", "score_of",
            "week_bucket"]
 
-WEEK_S = 7 * 86400
 _LN10 = math.log(10.0)
 _MONDAY_ORDINAL = date(1970, 1, 5).toordinal()
 

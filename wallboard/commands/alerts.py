@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from alerts import commands
 
 from .. import args as types
 from ..settings import Settings
 
-__all__ = ["add", "cmd_alerts", "cmd_backtest"]
+__all__ = ["add", "alerts_options", "backtest_options", "cmd_alerts", "cmd_backtest"]
 
 every = types.duration("--every", low=1, high=86400)
 warmup = types.duration("--warmup", low=0, high=366 * 86400)
@@ -58,11 +59,22 @@ def add(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(func=cmd_backtest)
 
 
+def alerts_options(args: argparse.Namespace) -> commands.AlertsOptions:
+    """The flags of ``wallboard alerts``."""
+    return commands.AlertsOptions(rules=args.rules, source=args.source, host=args.host,
+                                  port=args.port, state=args.state, loglevel=args.loglevel)
+
+
+def backtest_options(args: argparse.Namespace) -> commands.BacktestOptions:
+    """The flags of ``wallboard alerts backtest``."""
+    return commands.BacktestOptions(events=Path(args.events), rules=args.rules,
+                                    every=args.every, warmup_s=args.warmup, json=args.json,
+                                    save_baselines=args.save_baselines)
 
 
 def cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
-    return commands.cmd_alerts(settings, settings.alerts, args)
+    return commands.cmd_alerts(settings, settings.alerts, alerts_options(args))
 
 
 def cmd_backtest(settings: Settings, args: argparse.Namespace) -> int:
-    return commands.cmd_backtest(settings, settings.alerts, args)
+    return commands.cmd_backtest(settings, settings.alerts, backtest_options(args))

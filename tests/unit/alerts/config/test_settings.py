@@ -11,7 +11,7 @@ from alerts.config import load_alert_settings, parse_alerts
 from streams.core.errors import ConfigError
 from wallboard.settings import load_settings
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.mark.parametrize(("data", "message"), [
