@@ -1,9 +1,10 @@
 """docker-compose.yml cannot be run here (no Docker engine), so check what can be checked:
 every service command is a real `wallboard` invocation, the image copies every package the
 project installs, and ports, bootstrap address and snapshot URL agree with each other and with
-the defaults in streams/config.py and dashboard/config.py; Prometheus scrapes the worker and loads the mounted rules (promtool checks the config), alerts go to the
-Alertmanager service (amtool checks its config), and Grafana's provisioning points at the
-Prometheus service and at the mounted dashboard."""
+the defaults in streams/config.py and dashboard/config.py; Prometheus scrapes the worker and
+loads the mounted rules (promtool checks the config), alerts go to the Alertmanager service
+(amtool checks its config), and Grafana's provisioning points at the Prometheus service and at
+the mounted dashboard."""
 
 from __future__ import annotations
 
