@@ -27,10 +27,11 @@ SL is critical below ``sl_target``, the oldest wait warns at ``sl_threshold_s``,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dashboard.i18n import LANGUAGES, normalize_language
 from streams.core.config import EngineSettings, SegmentPolicy
 from streams.core.errors import ConfigError
 
@@ -133,10 +134,6 @@ class BoardSpec:
 
 DEFAULT_BOARD = BoardSpec(name="main")
 
-_BOARD_KEYS = ("title", "segments", "tiles", "window", "segments_per_page", "rotate_s",
-               "language", "thresholds", "segment_thresholds")
-
-
 def _name_ok(name: str) -> bool:
     return bool(name) and len(name) <= 64 and all(c.isalnum() or c in "._-" for c in name)
 
@@ -198,6 +195,74 @@ def _threshold_table(key: str, value: Any) -> tuple[tuple[str, Threshold], ...]:
                  for metric, rule in value.items())
 
 
+def _title(key: str, value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 80:
+        raise ConfigError(f"{key}: expected a string of at most 80 characters")
+    return value
+
+
+def _window(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key}: expected a window name such as \"15m\"")
+    return value
+
+
+def _segments_per_page(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not 1 <= value <= MAX_SEGMENTS_PER_PAGE:
+        raise ConfigError(f"{key}: must be an integer 1..{MAX_SEGMENTS_PER_PAGE}, "
+                          f"got {value!r}")
+    return value
+
+
+def _rotate_s(key: str, value: Any) -> float:
+    rotate = _number(key, value)
+    if not 3 <= rotate <= 3600:
+        raise ConfigError(f"{key}: must be >= 3 and <= 3600, got {rotate:g}")
+    return rotate
+
+
+def _language(key: str, value: Any) -> str:
+    lang = normalize_language(value) if isinstance(value, str) else None
+    if lang is None:
+        raise ConfigError(f"{key}: must be one of {', '.join(LANGUAGES)}, got {value!r}")
+    return lang
+
+
+def _segment_thresholds(key: str, value: Any
+                        ) -> tuple[tuple[str, tuple[tuple[str, Threshold], ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected tables [{key}.SEGMENT]")
+    return tuple((seg, _threshold_table(f"{key}.{seg}", table)) for seg, table in value.items())
+
+
+# the keys of a board table, each with its parser, in the order they are checked
+_BOARD_FIELDS: dict[str, Callable[[str, Any], Any]] = {
+    "title": _title,
+    "segments": _strings,
+    "tiles": lambda key, value: _strings(key, value, allowed=TILES),
+    "window": _window,
+    "segments_per_page": _segments_per_page,
+    "rotate_s": _rotate_s,
+    "language": _language,
+    "thresholds": _threshold_table,
+    "segment_thresholds": _segment_thresholds,
+}
+_BOARD_KEYS = tuple(_BOARD_FIELDS)
+
+
+def _check_tiles(key: str, board: BoardSpec) -> None:
+    """The tiles fit: no tile twice (the now block holds three), and not too many a page."""
+    if "now" in board.tiles and {"waiting", "oldest", "over_sl"} & set(board.tiles):
+        raise ConfigError(f"{key}.tiles: \"now\" already shows waiting, oldest and over_sl; "
+                          "list either \"now\" or those tiles")
+    per_page = board.segments_per_page
+    limit = MAX_TILES_PER_PAGE if per_page == 1 else MAX_TILES_MULTI
+    if len(board.tiles) > limit:
+        raise ConfigError(f"{key}.tiles: at most {limit} tiles fit readably when "
+                          f"segments_per_page = {per_page}, got {len(board.tiles)}")
+
+
 def parse_board(key: str, name: str, values: Any) -> BoardSpec:
     if not _name_ok(name):
         raise ConfigError(f"{key}: board names are 1..64 letters, digits or ._-, got {name!r}")
@@ -206,62 +271,10 @@ def parse_board(key: str, name: str, values: Any) -> BoardSpec:
     for k in values:
         if k not in _BOARD_KEYS:
             raise ConfigError(f"{key}.{k}: unknown key (known: {', '.join(sorted(_BOARD_KEYS))})")
-    spec: dict[str, Any] = {"name": name}
-    if "title" in values:
-        title = values["title"]
-        if not isinstance(title, str) or len(title) > 80:
-            raise ConfigError(f"{key}.title: expected a string of at most 80 characters")
-        spec["title"] = title
-    if "segments" in values:
-        spec["segments"] = _strings(f"{key}.segments", values["segments"])
-    if "tiles" in values:
-        spec["tiles"] = _strings(f"{key}.tiles", values["tiles"], allowed=TILES)
-    if "window" in values:
-        window = values["window"]
-        if not isinstance(window, str) or not window:
-            raise ConfigError(f"{key}.window: expected a window name such as \"15m\"")
-        spec["window"] = window
-    if "segments_per_page" in values:
-        n = values["segments_per_page"]
-        if isinstance(n, bool) or not isinstance(n, int) \
-                or not 1 <= n <= MAX_SEGMENTS_PER_PAGE:
-            raise ConfigError(f"{key}.segments_per_page: must be an integer "
-                              f"1..{MAX_SEGMENTS_PER_PAGE}, got {n!r}")
-        spec["segments_per_page"] = n
-    if "rotate_s" in values:
-        rotate = _number(f"{key}.rotate_s", values["rotate_s"])
-        if not 3 <= rotate <= 3600:
-            raise ConfigError(f"{key}.rotate_s: must be >= 3 and <= 3600, got {rotate:g}")
-        spec["rotate_s"] = rotate
-    if "language" in values:
-        from dashboard.i18n import LANGUAGES, normalize_language
-
-        lang = normalize_language(values["language"]) if isinstance(values["language"], str) \
-            else None
-        if lang is None:
-            raise ConfigError(f"{key}.language: must be one of {', '.join(LANGUAGES)}, "
-                              f"got {values['language']!r}")
-        spec["language"] = lang
-    if "thresholds" in values:
-        spec["thresholds"] = _threshold_table(f"{key}.thresholds", values["thresholds"])
-    if "segment_thresholds" in values:
-        raw = values["segment_thresholds"]
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{key}.segment_thresholds: expected tables "
-                              f"[{key}.segment_thresholds.SEGMENT]")
-        spec["segment_thresholds"] = tuple(
-            (seg, _threshold_table(f"{key}.segment_thresholds.{seg}", table))
-            for seg, table in raw.items())
-    tiles = spec.get("tiles", DEFAULT_TILES)
-    if "now" in tiles and {"waiting", "oldest", "over_sl"} & set(tiles):
-        raise ConfigError(f"{key}.tiles: \"now\" already shows waiting, oldest and over_sl; "
-                          "list either \"now\" or those tiles")
-    board = BoardSpec(**spec)
-    per_page = board.segments_per_page
-    limit = MAX_TILES_PER_PAGE if per_page == 1 else MAX_TILES_MULTI
-    if len(board.tiles) > limit:
-        raise ConfigError(f"{key}.tiles: at most {limit} tiles fit readably when "
-                          f"segments_per_page = {per_page}, got {len(board.tiles)}")
+    spec = {k: parse(f"{key}.{k}", values[k]) for k, parse in _BOARD_FIELDS.items()
+            if k in values}
+    board = BoardSpec(name=name, **spec)
+    _check_tiles(key, board)
     return board
 
 

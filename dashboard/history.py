@@ -1,9 +1,10 @@
 """The last hour of a few figures per segment, kept in the Dash server process.
 
 The poller feeds every new snapshot to :meth:`History.add`; a newly opened TV gets the
-sparklines of the last 60 minutes at once. Memory is bounded: one point per segment and
-``step_s`` (default 60 points an hour), at most ``max_segments`` segments. Pure: the caller
-passes the times (epoch seconds) and the snapshot.
+sparklines of the last 60 minutes at once (drawn by :mod:`dashboard.sparklines`). Memory is
+bounded: one point per segment and ``step_s`` (default 60 points an hour), at most
+``max_segments`` segments. Pure: the caller passes the times (epoch seconds) and the
+snapshot.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["SERIES", "History", "sparkline_svg"]
-
-# series name -> how to read it from a snapshot segment
-SERIES: tuple[str, ...] = ("waiting", "sl", "offered")
+__all__ = ["History"]
 
 
 def _num(value: Any) -> float | None:
@@ -27,6 +25,7 @@ def _num(value: Any) -> float | None:
 
 
 def _read(segment: Any, window: str) -> dict[str, float | None]:
+    """The series kept per segment: waiting now, and SL and offered in ``window``."""
     seg = segment if isinstance(segment, Mapping) else {}
     now = seg.get("now") if isinstance(seg.get("now"), Mapping) else {}
     windows = seg.get("windows") if isinstance(seg.get("windows"), Mapping) else {}
@@ -82,39 +81,3 @@ class History:
             ring = list(self._rings.get(segment, ()))
         by_bucket = {b: v.get(name) for b, v in ring if start <= b <= end}
         return [by_bucket.get(start + i * self.step_s) for i in range(self._points)]
-
-
-def sparkline_svg(values: list[float | None], *, width: int = 300, height: int = 60,
-                  lo: float | None = None, hi: float | None = None,
-                  colour: str = "#56B4E9") -> str | None:
-    """An SVG polyline of ``values`` (gaps where None), or None with fewer than 2 points.
-
-    The y range is ``lo..hi`` when given, else the data's own range (a flat series is drawn
-    in the middle)."""
-    known = [v for v in values if v is not None]
-    if len(known) < 2:
-        return None
-    low = min(known) if lo is None else lo
-    high = max(known) if hi is None else hi
-    span = high - low
-    n = len(values)
-    pad = 4
-    segments: list[list[str]] = [[]]
-    for i, v in enumerate(values):
-        if v is None:
-            if segments[-1]:
-                segments.append([])
-            continue
-        x = pad + i * (width - 2 * pad) / max(1, n - 1)
-        frac = 0.5 if span <= 0 else (min(max(v, low), high) - low) / span
-        y = height - pad - frac * (height - 2 * pad)
-        segments[-1].append(f"{x:.1f},{y:.1f}")
-    lines = "".join(
-        f'<polyline points="{" ".join(pts)}" fill="none" stroke="{colour}" '
-        'stroke-width="4" stroke-linejoin="round" stroke-linecap="round"/>'
-        for pts in segments if len(pts) >= 2)
-    dots = "".join(
-        f'<circle cx="{pts[0].split(",")[0]}" cy="{pts[0].split(",")[1]}" r="3" '
-        f'fill="{colour}"/>' for pts in segments if len(pts) == 1)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'preserveAspectRatio="none">{lines}{dots}</svg>')

@@ -17,14 +17,12 @@ from streams.core.timefmt import parse_as_of
 from streams.snapshot_client import JsonClient, describe_error
 
 DEFAULT_INTERVAL_S = 1.0
+DEFAULT_TIMEOUT_S = 0.8
 
 
 def _as_of_epoch(snapshot: Any, default: float) -> float:
     parsed = parse_as_of(snapshot.get("as_of")) if isinstance(snapshot, dict) else None
     return default if parsed is None else parsed.timestamp()
-
-
-DEFAULT_TIMEOUT_S = 0.8
 
 
 class SnapshotPoller:

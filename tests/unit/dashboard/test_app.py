@@ -1,59 +1,16 @@
-"""The Dash app's layout, routing, server-side cache and callback without a browser (the
-browser tests drive it live)."""
+"""The Dash app without a browser: its layout, its two callbacks as the renderer calls them,
+the checks of its settings, and its public names (the browser tests drive it live)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dashboard.app import (
-    Model,
-    board_class,
-    create_app,
-    layout_key,
-    load_logo,
-    route,
-    segments_body,
-)
-from dashboard.boards import DEFAULT_BOARD, Boards, BoardSpec
+from dashboard.app import create_app
+from dashboard.boards import BoardSpec
 from dashboard.config import DashboardSettings
-from dashboard.render import render
 from streams.core.config import EngineSettings
 from streams.core.errors import ConfigError
-
-NOW = 1_795_000_000.0
-SNAP = {
-    "as_of": "2026-11-22T01:15:00Z",
-    "segments": {
-        "all": {"now": {"waiting": 1234}, "windows": {"15m": {"offered": 7}}},
-        "Sales EU": {"now": {"waiting": 16}},
-    },
-}
-BOARDS = Boards((BoardSpec("main"), BoardSpec("floor", segments=("all",), language="zh-CN")))
-
-
-class FakePoller:
-    def __init__(self, snapshot=None, fetched_at=None, error=None) -> None:
-        self.value = (snapshot, fetched_at, error)
-        self.calls = 0
-
-    def latest(self):
-        self.calls += 1
-        return self.value
-
-
-def find(component, component_id):
-    """Depth-first search of a Dash component tree by id."""
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    if not isinstance(children, list | tuple):
-        children = [children]
-    for child in children:
-        if hasattr(child, "to_plotly_json"):
-            found = find(child, component_id)
-            if found is not None:
-                return found
-    return None
+from tests.unit.dashboard.fakes import NOW, SNAP, FakePoller, find
 
 
 def test_layout_is_a_skeleton_filled_by_the_first_tick():
@@ -76,43 +33,6 @@ def test_one_interval_drives_the_board_callback():
 def test_refresh_floor():
     with pytest.raises(ValueError):
         create_app(FakePoller(), refresh_ms=100)
-
-
-@pytest.mark.parametrize(
-    ("path", "search", "kind", "board", "lang"),
-    [
-        ("/", "", "board", "main", "en"),
-        ("/board/floor", "", "board", "floor", "zh-CN"),  # the board's own language
-        ("/board/floor/", "?lang=en", "board", "floor", "en"),  # ?lang= wins
-        ("/", "?lang=zh-cn", "board", "main", "zh-CN"),
-        ("/", "?lang=klingon", "board", "main", "en"),  # unknown: the default
-        ("/detail", "?lang=zh-CN", "detail", "main", "zh-CN"),
-        ("/detail", "?board=floor", "detail", "floor", "zh-CN"),
-        ("/board/nope", "", "unknown", None, "en"),
-    ],
-)
-def test_route(path, search, kind, board, lang):
-    got_kind, got_board, got_lang, error = route(path, search, BOARDS, "en")
-    assert (got_kind, got_board.name if got_board else None, got_lang) == (kind, board, lang)
-    assert (error is not None) == (kind == "unknown")
-    if error:
-        assert error == "Unknown board 'nope'; configured: main, floor"
-
-
-def test_model_renders_once_per_second_for_every_tv():
-    poller = FakePoller(SNAP, NOW - 1)
-    clock = [NOW]
-    model = Model(poller, engine=EngineSettings(), boards=BOARDS, stale_after_s=5.0,
-                  now=lambda: clock[0], history=None, alerts=None)
-    first = model.entry(DEFAULT_BOARD, "en")
-    for _ in range(50):  # 50 TVs in the same second: the same cached entry
-        assert model.entry(DEFAULT_BOARD, "en") is first
-    clock[0] += 1.0
-    later = model.entry(DEFAULT_BOARD, "en")
-    assert later is not first
-    assert model.entry(DEFAULT_BOARD, "zh-CN") is not later  # per language
-    assert first["tiles"][("all", "now")][0].startswith("tile ")
-    assert first["ticker"]["reason"] == "alerting not configured"
 
 
 def _call_tick(app, pathname="/", search="", state=None, n=1, tiles=()):
@@ -163,171 +83,10 @@ def test_zh_cn_board():
     assert out[13][0].children == "告警"
 
 
-def test_board_class_and_layout_key():
-    view = render(SNAP, NOW - 1, NOW, paginate=False)
-    assert board_class(view) == "content per-2"
-    assert layout_key(view)[:3] == ["main", "en", 1]
-    stale = render(SNAP, NOW - 60, NOW)
-    assert board_class(stale).endswith(" stale")
-
-
-@pytest.mark.parametrize(
-    ("snapshot", "text"),
-    [(None, "Waiting for data…"), ({"segments": {}}, "No segments in the snapshot")],
-)
-def test_empty_board_message(snapshot, text):
-    (div,) = segments_body(render(snapshot, NOW, NOW))
-    assert div.children == text
-
-
-def test_logo_is_embedded_and_checked(tmp_path):
-    svg = tmp_path / "logo.svg"
-    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
-    assert load_logo(str(svg)).startswith("data:image/svg+xml;base64,")
-    assert load_logo("") is None
-    with pytest.raises(ConfigError, match="^dashboard.logo: cannot read"):
-        load_logo(str(tmp_path / "missing.png"))
-    txt = tmp_path / "logo.txt"
-    txt.write_text("x")
-    with pytest.raises(ConfigError, match="^dashboard.logo: .* is not a PNG"):
-        load_logo(str(txt))
-    app = create_app(FakePoller(), settings=DashboardSettings(logo=str(svg), site_name="上海热线"))
-    page = app.layout()
-    assert app.title == "上海热线"
-    assert "data:image/svg+xml" in str(page)
-
-
 def test_a_board_window_the_engine_does_not_compute_is_refused():
     settings = DashboardSettings(boards=(BoardSpec("x", window="7m"),))
     with pytest.raises(ConfigError, match=r"^dashboard.boards.x.window: '7m' is not computed"):
         create_app(FakePoller(), settings=settings)
-
-
-# --------------------------------------------------------------------------- HTTP server
-
-
-def _serve_in_thread(http_timeout_s: float):
-    import threading
-
-    from dashboard.app import listen
-
-    app = create_app(FakePoller(SNAP, NOW), now=lambda: NOW)
-    server = listen(app.server, "127.0.0.1", 0, http_timeout_s=http_timeout_s)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    return server, thread
-
-
-def _closed_within(sock, limit_s: float) -> float:
-    """Seconds until the server closed ``sock`` (EOF or reset); fails after ``limit_s``."""
-    import time
-
-    sock.settimeout(limit_s)
-    started = time.monotonic()
-    try:
-        while sock.recv(4096):
-            pass
-    except ConnectionResetError:
-        pass
-    except TimeoutError:
-        pytest.fail(f"the server kept the connection open for {limit_s} s")
-    return time.monotonic() - started
-
-
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    import urllib.request
-
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as resp:  # noqa: S310
-        return resp.status, resp.read()
-
-
-@pytest.mark.parametrize("sent", [b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half"])
-def test_a_silent_or_stalled_client_is_disconnected(sent):
-    import socket
-
-    server, thread = _serve_in_thread(http_timeout_s=1.0)
-    try:
-        port = server.port
-        with socket.create_connection(("127.0.0.1", port)) as idle:
-            idle.sendall(sent)
-            # the server still answers others meanwhile
-            assert _get(port, "/health")[0] == 200
-            status, body = _get(port, "/")
-            assert status == 200 and b"<html" in body.lower()
-            assert _closed_within(idle, 15.0) >= 0.0
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
-def test_a_trickling_client_is_disconnected_after_the_header_deadline():
-    """A byte every 0.2 s never trips a per-read timeout of 1 s; the header deadline does."""
-    import socket
-    import time
-
-    server, thread = _serve_in_thread(http_timeout_s=1.0)
-    try:
-        with socket.create_connection(("127.0.0.1", server.port)) as slow:
-            slow.settimeout(0.2)
-            started = time.monotonic()
-            closed = False
-            for byte in b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 200:
-                try:
-                    slow.sendall(bytes([byte]))
-                    if slow.recv(1) == b"":
-                        closed = True
-                        break
-                except TimeoutError:
-                    continue
-                except (BrokenPipeError, ConnectionResetError):
-                    closed = True
-                    break
-            assert closed, "the server never gave up on the trickling headers"
-            assert time.monotonic() - started < 15.0  # generous: the deadline is 1 s
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
-def test_an_idle_keep_alive_connection_is_closed():
-    import socket
-
-    server, thread = _serve_in_thread(http_timeout_s=1.0)
-    try:
-        with socket.create_connection(("127.0.0.1", server.port)) as conn:
-            conn.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            conn.settimeout(10)
-            first = conn.recv(4096)
-            assert first.startswith(b"HTTP/1.1 200")
-            _closed_within(conn, 15.0)  # then nothing: the server hangs up
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
-def test_listen_on_a_busy_port_raises_one_line():
-    import socket
-
-    from dashboard.app import PortInUse, listen
-
-    app = create_app(FakePoller())
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        with pytest.raises(PortInUse) as exc:
-            listen(app.server, "127.0.0.1", port)
-    assert str(exc.value) == f"port {port} on 127.0.0.1 is already in use"
-    assert isinstance(exc.value, OSError)
-
-
-@pytest.mark.parametrize("timeout", [0.0, -1.0, float("nan"), float("inf")])
-def test_listen_refuses_a_bad_timeout(timeout):
-    from dashboard.app import listen
-
-    with pytest.raises(ValueError, match="http_timeout_s"):
-        listen(create_app(FakePoller()).server, "127.0.0.1", 0, http_timeout_s=timeout)
 
 
 def test_serve_takes_its_settings():
@@ -336,6 +95,16 @@ def test_serve_takes_its_settings():
     from dashboard.app import serve
 
     assert list(inspect.signature(serve).parameters)[0] == "settings"
+
+
+def test_the_public_names_stay_on_dashboard_app():
+    """`wallboard dashboard` and the benchmarks import these from dashboard.app."""
+    import dashboard.app
+    import dashboard.server
+
+    assert dashboard.app.listen is dashboard.server.listen
+    assert dashboard.app.PortInUse is dashboard.server.PortInUse
+    assert set(dashboard.app.__all__) >= {"PortInUse", "create_app", "listen", "serve"}
 
 
 def test_sparklines_come_from_the_server_side_history():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.history import History, sparkline_svg
+from dashboard.history import History
 
 T0 = 1_795_000_000.0 - 1_795_000_000.0 % 60  # a minute boundary
 
@@ -52,14 +52,6 @@ def test_malformed_snapshots_do_not_break_it(bad):
     h.add(bad, T0)
     if isinstance(bad, dict) and isinstance(bad.get("segments"), dict):
         assert h.series("x", "waiting", T0)[-1] is None
-
-
-def test_sparkline_svg():
-    assert sparkline_svg([None, 1.0]) is None  # fewer than two points: nothing to draw
-    svg = sparkline_svg([0.0, None, 2.0, 4.0], width=100, height=20, lo=0, hi=4)
-    assert svg.startswith("<svg") and svg.count("<polyline") == 1 and svg.count("<circle") == 1
-    flat = sparkline_svg([3.0, 3.0])
-    assert "polyline" in flat
 
 
 def test_invalid_spans():
