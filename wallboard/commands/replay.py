@@ -1,13 +1,11 @@
-"""``wallboard replay FILE``: recorded contract events (JSON Lines) to Kafka."""
+"""``wallboard replay FILE``: recorded contract events (JSON Lines) to Kafka.
+
+The flags, and their mapping to :class:`streams.adapters.replay.ReplayOptions`; the work is
+:func:`streams.adapters.replay.run_replay`."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
-from pathlib import Path
-
-from streams.core.errors import UsageError
 
 from .. import args as types
 from ..settings import Settings
@@ -18,54 +16,13 @@ __all__ = ["add", "cmd_replay"]
 
 
 def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
-    """Send a JSON Lines file of contract events to Kafka, in file order, keyed per contract."""
-    from streams.adapters.replay import Pacer, read_events, retimed
-    from streams.sink import open_sink
+    """Send a JSON Lines file of contract events to Kafka, in file order, keyed per contract
+    (:func:`streams.adapters.replay.run_replay`)."""
+    from streams.adapters.replay import ReplayOptions, run_replay
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    if args.retime and args.speed not in (None, 1.0):
-        raise UsageError("--retime replays in real time (speed 1): retimed events are stamped "
-                         "now, so a faster replay would stamp them in the future")
-    speed = 1.0 if args.retime else args.speed
-    pacer = Pacer(speed) if speed else None
-    sink = open_sink(settings.kafka, args.output, client_id="wallboard-replay")
-    terminate_as_interrupt()
-    invalid = 0
-    offset: float | None = None
-    batch: list[dict] = []
-    try:
-        for line in read_events(path):
-            if line.event is None:
-                invalid += 1
-                print(f"{path}:{line.lineno}: invalid event, not sent: {line.error}",
-                      file=sys.stderr)
-                continue
-            assert line.ts is not None
-            event = line.event
-            if args.retime:
-                offset = time.time() - line.ts if offset is None else offset
-                event = retimed(event, line.ts, offset)
-            if pacer is not None:
-                sink.send(batch)
-                batch = []
-                pacer.wait(line.ts)
-                sink.send([event])
-            else:
-                batch.append(event)
-                if len(batch) >= 5000:
-                    sink.send(batch)
-                    batch = []
-        sink.send(batch)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sink.close()
-    print(f"replay: {sink.sent} events sent to {sink.describe()}; {invalid} invalid lines "
-          "skipped")
-    return 0
-
+    options = ReplayOptions(args.file, speed=args.speed, retime=args.retime,
+                            output=args.output)
+    return run_replay(settings.kafka, options, on_start=terminate_as_interrupt)
 
 
 def add(sub: argparse._SubParsersAction) -> None:

@@ -1,13 +1,12 @@
-"""``wallboard simulate``: simulated traffic, live to Kafka or to a JSON Lines file."""
+"""``wallboard simulate``: simulated traffic, live to Kafka or to a JSON Lines file.
+
+The flags and their bounds, and the mapping of the parsed arguments to
+:class:`streams.adapters.simulator.SimulateOptions`; the work is
+:func:`streams.adapters.simulator.run_simulation`."""
 
 from __future__ import annotations
 
 import argparse
-import time
-from datetime import UTC, datetime
-
-from schemas.validate import TS_MAX_S
-from streams.core.errors import UsageError
 
 from .. import args as types
 from ..settings import Settings
@@ -28,96 +27,26 @@ history = types.number(0, MAX_HISTORY_S, low_included=True,
 
 
 def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
-    """Simulated traffic, live to Kafka (optionally sped up) or to a JSON Lines file.
-
-    Live with ``--speed N`` (N > 1) the simulated clock runs N times faster than the wall
-    clock and starts ``history + D - D/N`` seconds in the past (D = ``--duration``), so it
-    reaches "now" exactly when the run ends: no event ever carries a future ``ts``. Likewise
-    ``--output`` without ``--start`` writes the window ``[now - D, now]``.
-    """
+    """Simulated traffic, live to Kafka (optionally sped up) or to a JSON Lines file
+    (:func:`streams.adapters.simulator.run_simulation`)."""
     from streams.adapters.simulator import (
-        INTRADAY_PROFILE,
-        Simulator,
-        Surge,
-        day_models,
-        default_models,
-        story_models,
+        SimulateOptions,
+        SurgeOptions,
+        Timing,
+        run_simulation,
     )
-    from streams.sink import open_sink
 
-    now = time.time()
-    if args.output:
-        if args.duration is None:
-            raise UsageError("simulate --output needs --duration")
-        if args.speed != 1.0:
-            raise UsageError("--speed applies to live sending; a file is written at once")
-        start = args.start if args.start is not None else now - args.duration
-        anchor, end = start, start + args.duration
-        if end >= TS_MAX_S:
-            raise UsageError("--start + --duration must end before 9999-12-01T00:00:00Z (the "
-                             "end of the accepted event-time range)")
-    else:
-        if args.start is not None:
-            raise UsageError("simulate --start works with --output only (live events use the "
-                             "clock)")
-        if args.speed > 1 and args.duration is None:
-            raise UsageError("simulate --speed above 1 needs --duration (the simulated past "
-                             "must end now)")
-        lead = args.duration - args.duration / args.speed if args.speed > 1 else 0.0
-        start = now - args.history - lead
-        anchor = start + args.history
-        end = None if args.duration is None else anchor + args.duration
-    models = {"day": day_models, "story": story_models}.get(args.scenario,
-                                                            default_models)(args.rate)
     surge = None
     if args.surge_queue:
-        if args.surge_every is not None and args.surge_every <= args.surge_for:
-            raise UsageError("--surge-every must be longer than --surge-for (else the surge "
-                             "never ends)")
-        surge = Surge(args.surge_queue, anchor + args.surge_after, args.surge_for,
-                      args.surge_factor, args.surge_every or 0.0)
-    try:
-        sim = Simulator(models, start=start, seed=args.seed, tz=args.timezone or
-                        settings.engine.timezone, surge=surge,
-                        profile=INTRADAY_PROFILE if args.scenario == "day" else None)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    sink = open_sink(settings.kafka, args.output, client_id="wallboard-simulator")
-    if args.output:
-        assert end is not None
-        try:
-            sink.send(sim.run(end))
-        finally:
-            sink.close()
-        print(f"simulate: wrote {sink.sent} events ({args.duration:.0f} s of traffic) to "
-              f"{sink.describe()}")
-        return 0
-    terminate_as_interrupt()
-    launched = time.monotonic()
-    if args.history:
-        sink.send(sim.advance(anchor))
-        sink.flush()
-        print(f"simulate: sent {sink.sent} events of {args.history:.0f} s history", flush=True)
-    last_report = time.monotonic()
-    try:
-        while True:
-            sim_now = anchor + args.speed * (time.monotonic() - launched)
-            if end is not None and sim_now >= end:
-                sink.send(sim.advance(end))
-                break
-            sink.send(sim.advance(sim_now))
-            if time.monotonic() - last_report >= 10:
-                last_report = time.monotonic()
-                print(f"simulate: {sink.sent} events sent to {sink.describe()}; simulated "
-                      f"time {datetime.fromtimestamp(sim_now, tz=UTC):%H:%M:%S} UTC", flush=True)
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sink.close()
-    print(f"simulate: done, {sink.sent} events sent", flush=True)
-    return 0
-
+        surge = SurgeOptions(args.surge_queue, after_s=args.surge_after, for_s=args.surge_for,
+                             every_s=args.surge_every, factor=args.surge_factor)
+    options = SimulateOptions(
+        scenario=args.scenario, seed=args.seed, rate=args.rate, timezone=args.timezone,
+        surge=surge, output=args.output,
+        timing=Timing(duration_s=args.duration, history_s=args.history, speed=args.speed,
+                      start=args.start))
+    return run_simulation(settings.kafka, settings.engine.timezone, options,
+                          on_start=terminate_as_interrupt)
 
 
 def add(sub: argparse._SubParsersAction) -> None:

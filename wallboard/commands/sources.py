@@ -1,4 +1,10 @@
-"""``wallboard asterisk`` and ``wallboard replay-bank``: the PBX and data-set adapters."""
+"""``wallboard asterisk`` and ``wallboard replay-bank``: the PBX and data-set adapters.
+
+Their flags, and the mapping of the parsed arguments to
+:class:`streams.adapters.asterisk.AsteriskOptions` and
+:class:`streams.adapters.bank.BankOptions`; the work is
+:func:`streams.adapters.asterisk.run_asterisk` and
+:func:`streams.adapters.bank.run_replay_bank`."""
 
 from __future__ import annotations
 
@@ -8,8 +14,24 @@ from datetime import date
 from streams.adapters import asterisk, bank
 
 from .. import args as types
+from ..settings import Settings
 
-__all__ = ["add_asterisk", "add_replay_bank"]
+__all__ = ["add_asterisk", "add_replay_bank", "cmd_asterisk", "cmd_replay_bank"]
+
+
+def cmd_asterisk(settings: Settings, args: argparse.Namespace) -> int:
+    """Convert or follow an Asterisk queue_log into Kafka or a JSON Lines file."""
+    options = asterisk.AsteriskOptions(
+        args.file, follow=args.follow, state=args.state, layout=args.layout,
+        output=args.output, source=args.source, timezone=args.timezone)
+    return asterisk.run_asterisk(settings.kafka, settings.engine.tz, options)
+
+
+def cmd_replay_bank(settings: Settings, args: argparse.Namespace) -> int:
+    """Replay the Anonymous Bank call table into Kafka or a JSON Lines file."""
+    options = bank.BankOptions(args.csv, output=args.output,
+                               timezone=args.timezone or bank.DEFAULT_TIMEZONE, days=args.days)
+    return bank.run_replay_bank(settings.kafka, options)
 
 
 def add_asterisk(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +60,7 @@ def add_asterisk(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timezone", metavar="ZONE",
                    help="zone of realtime 'time' values written without an offset "
                    "(default: engine.timezone)")
-    p.set_defaults(func=asterisk.cmd_asterisk)
+    p.set_defaults(func=cmd_asterisk)
 
 
 def _days_arg(text: str) -> tuple[date, date]:
@@ -78,6 +100,4 @@ def add_replay_bank(sub: argparse._SubParsersAction) -> None:
                       "1999-08-01..1999-08-03")
     when.add_argument("--date", type=_date_arg, dest="days", metavar="YYYY-MM-DD",
                       help="only the calls of one day")
-    p.set_defaults(func=bank.cmd_replay_bank)
-
-
+    p.set_defaults(func=cmd_replay_bank)

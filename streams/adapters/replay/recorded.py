@@ -1,7 +1,9 @@
-"""Replay of recorded contract events (JSON Lines, plain or gzip): reading, validation, pacing.
+"""Recorded contract events (JSON Lines, plain or gzip): reading, validation, retiming, pacing.
 
-Pure apart from reading the file: the clock and the sleep are injected, so pacing is tested
-without waiting. ``wallboard replay`` sends what this yields through the sink.
+:func:`read_events` yields every non-blank line with its number: the event, or the
+validator's reason it is invalid. :func:`retimed` moves an event in time. :class:`Pacer` holds
+events back so that event time runs N times faster than the clock. Pure apart from reading
+the file: the clock and the sleep are injected, so pacing is tested without waiting.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from schemas import InvalidEvent, parse_event
 
-from ..core.timefmt import rfc3339
+from ...core.timefmt import rfc3339
 
 __all__ = ["Pacer", "ReplayLine", "open_lines", "read_events", "retimed"]
 

@@ -1,4 +1,4 @@
-"""A deterministic contact-center simulator that emits contract-v1 events (pure: no Kafka).
+"""The simulation itself: a deterministic discrete-event contact center (pure: no Kafka).
 
 Per queue an Erlang-A style queue (M(t)/G/N+M):
 
@@ -13,9 +13,9 @@ Per queue an Erlang-A style queue (M(t)/G/N+M):
   `call.queued` in the target), and transfers after the conversation (`call.ended`, then
   `call.queued` in the target).
 
-``advance(until)`` runs the simulation up to an instant, so a live producer can stream it in
-real time and a file writer can run it to the end; the same seed gives the same events for any
-step size.
+:meth:`Simulator.advance` runs the simulation up to an instant, so a live producer can stream
+it in real time and a file writer can run it to the end; the same seed gives the same events
+for any step size. The models are in :mod:`.models`.
 """
 
 from __future__ import annotations
@@ -28,132 +28,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..core.checks import check_timezone
-from ..core.timefmt import rfc3339
+from ...core.checks import check_timezone
+from ...core.timefmt import rfc3339
+from .models import BUSINESS, TIERS, QueueModel, Shift, Surge
 
-__all__ = [
-    "INTRADAY_PROFILE",
-    "QueueModel",
-    "Shift",
-    "Simulator",
-    "Surge",
-    "default_models",
-    "rfc3339",
-]
+__all__ = ["Simulator"]
 
-TIERS = (("vip", 0.15), ("regular", 0.85))
-BUSINESS = (("query", 0.40), ("consultation", 0.20), ("service_request", 0.20),
-            ("fault_report", 0.15), ("complaint", 0.05))
-# Relative arrival rate by local hour (mean 1.0): quiet nights, a morning peak at 10-11 and a
-# smaller one after lunch, the usual shape of inbound service lines.
-_RAW_PROFILE = (0.10, 0.06, 0.04, 0.04, 0.05, 0.10, 0.30, 0.80, 1.50, 1.95, 2.10, 2.00,
-                1.60, 1.70, 1.85, 1.75, 1.55, 1.30, 1.00, 0.80, 0.65, 0.50, 0.30, 0.16)
-INTRADAY_PROFILE = tuple(x * 24 / sum(_RAW_PROFILE) for x in _RAW_PROFILE)
 BREAK_EVERY_S = 2 * 3600.0     # mean time between breaks of one agent
 BREAK_S = (300.0, 900.0)       # uniform break length
 NOT_READY_EVERY_S = 3600.0     # mean time between short not-ready spells (admin, training)
 NOT_READY_S = (30.0, 180.0)
-
-
-@dataclass(frozen=True)
-class Shift:
-    """``agents`` work from ``start_hour`` to ``end_hour`` (local time; may wrap midnight)."""
-
-    start_hour: float
-    end_hour: float
-    agents: int
-
-    def on(self, hour: float) -> bool:
-        if self.start_hour <= self.end_hour:
-            return self.start_hour <= hour < self.end_hour
-        return hour >= self.start_hour or hour < self.end_hour
-
-
-@dataclass(frozen=True)
-class Surge:
-    """Arrivals to ``queue`` multiplied by ``factor`` during ``[start, start + duration_s)``;
-    with ``every_s`` > 0 the surge repeats every ``every_s`` seconds from ``start``."""
-
-    queue: str
-    start: float
-    duration_s: float
-    factor: float
-    every_s: float = 0.0
-
-    def factor_at(self, queue: str, t: float) -> float:
-        if queue != self.queue or t < self.start:
-            return 1.0
-        into = (t - self.start) % self.every_s if self.every_s > 0 else t - self.start
-        return self.factor if into < self.duration_s else 1.0
-
-
-@dataclass(frozen=True)
-class QueueModel:
-    name: str
-    arrivals_per_min: float
-    agents: int
-    mean_patience_s: float = 90.0
-    mean_talk_s: float = 180.0
-    mean_acw_s: float = 30.0
-    hold_prob: float = 0.2
-    overflow_to: str | None = None
-    overflow_after_s: float = 90.0
-    transfer_to: str | None = None
-    transfer_prob: float = 0.0
-    shifts: tuple[Shift, ...] = ()   # empty: all agents on all day
-    breaks: bool = True
-
-    def __post_init__(self) -> None:
-        if self.arrivals_per_min < 0 or self.agents < 0:
-            raise ValueError(f"queue {self.name}: arrivals_per_min and agents must be >= 0")
-        if min(self.mean_patience_s, self.mean_talk_s, self.mean_acw_s) <= 0:
-            raise ValueError(f"queue {self.name}: mean times must be > 0")
-        if not 0 <= self.transfer_prob <= 1 or not 0 <= self.hold_prob <= 1:
-            raise ValueError(f"queue {self.name}: probabilities must be in [0, 1]")
-
-    @property
-    def roster(self) -> int:
-        return max([self.agents, *(s.agents for s in self.shifts)])
-
-
-def default_models(rate: float = 1.0) -> list[QueueModel]:
-    """Three queues loaded near capacity, so waits build up and drain visibly; billing
-    overflows to support after 90 s, and a few sales calls are transferred to billing."""
-    return [
-        QueueModel("billing", 2.6 * rate, 8, mean_talk_s=170.0, overflow_to="support"),
-        QueueModel("sales", 1.6 * rate, 5, mean_talk_s=160.0, mean_patience_s=60.0,
-                   transfer_to="billing", transfer_prob=0.05),
-        QueueModel("support", 3.0 * rate, 10, mean_talk_s=200.0, mean_acw_s=40.0),
-    ]
-
-
-def story_models(rate: float = 1.0) -> list[QueueModel]:
-    """The demo queues with adequate staffing: service level mostly OK (WARN now and then),
-    so that a scheduled surge stands out (``wallboard demo``)."""
-    return [
-        QueueModel("billing", 2.6 * rate, math.ceil(20 * rate), mean_talk_s=170.0,
-                   overflow_to="support"),
-        QueueModel("sales", 1.6 * rate, math.ceil(10 * rate), mean_talk_s=160.0,
-                   mean_patience_s=60.0, transfer_to="billing", transfer_prob=0.05),
-        QueueModel("support", 3.0 * rate, math.ceil(20 * rate), mean_talk_s=200.0,
-                   mean_acw_s=40.0),
-    ]
-
-
-def day_models(rate: float = 1.0) -> list[QueueModel]:
-    """A staffed day: the same queues with shifts that follow the intraday profile."""
-    def shifts(peak: int) -> tuple[Shift, ...]:
-        return (Shift(7, 15, math.ceil(peak * 0.6)), Shift(9, 18, math.ceil(peak * 0.6)),
-                Shift(14, 23, math.ceil(peak * 0.4)), Shift(22, 7, max(1, peak // 8)))
-
-    return [
-        QueueModel("billing", 2.6 * rate, 0, mean_talk_s=170.0, overflow_to="support",
-                   shifts=shifts(round(13 * rate))),
-        QueueModel("sales", 1.6 * rate, 0, mean_talk_s=160.0, mean_patience_s=60.0,
-                   transfer_to="billing", transfer_prob=0.05, shifts=shifts(round(8 * rate))),
-        QueueModel("support", 3.0 * rate, 0, mean_talk_s=200.0, mean_acw_s=40.0,
-                   shifts=shifts(round(16 * rate))),
-    ]
 
 
 def _choice(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
@@ -180,7 +64,6 @@ class _Call:
     id: str
     queue: str
     vip: bool
-    queued_at: float
     visit: int              # bumps on every new queue visit, to cancel stale timers
     attrs: dict[str, str] = field(default_factory=dict)
 
@@ -217,7 +100,6 @@ class Simulator:
         self._agents: dict[str, _Agent] = {}
         self._event_no: dict[str, int] = {}
         self._pending: list[dict] = []
-        self.counts: dict[str, int] = {}
         for m in models:
             self._start_agents(m, start)
             if m.arrivals_per_min > 0:
@@ -255,9 +137,6 @@ class Simulator:
                 self._schedule(t, "arrive", (m.name,))
                 return
 
-    def _count(self, key: str) -> None:
-        self.counts[key] = self.counts.get(key, 0) + 1
-
     # -- output ----------------------------------------------------------------------------
     def _event_id(self, key: str) -> str:
         n = self._event_no.get(key, 0) + 1
@@ -265,7 +144,6 @@ class Simulator:
         return f"{key}-{n}"
 
     def _emit_call(self, t: float, type_: str, call_id: str, queue: str, **extra) -> None:
-        self._count(type_)
         self._pending.append({"v": 1, "event_id": self._event_id(call_id), "type": type_,
                               "ts": rfc3339(t), "call_id": call_id, "queue": queue, **extra})
 
@@ -275,7 +153,6 @@ class Simulator:
                  "ts": rfc3339(t), "agent_id": agent.id, "state": state, "queues": [agent.queue]}
         if reason:
             event["reason"] = reason
-        self._count(f"agent.{state}")
         self._pending.append(event)
 
     def advance(self, until: float) -> list[dict]:
@@ -385,7 +262,7 @@ class Simulator:
         m = self.models[queue]
         call_id = f"{queue[:3]}-{self.rng.getrandbits(40):010x}"
         tier = _choice(self.rng, TIERS)
-        call = _Call(call_id, queue, tier == "vip", t, 0,
+        call = _Call(call_id, queue, tier == "vip", 0,
                      {"tier": tier, "business": _choice(self.rng, BUSINESS), "channel": "voice"})
         self._calls[call_id] = call
         self._enqueue(t, call, queue)
@@ -393,7 +270,7 @@ class Simulator:
 
     def _enqueue(self, t: float, call: _Call, queue: str) -> None:
         m = self.models[queue]
-        call.queue, call.queued_at, call.visit = queue, t, call.visit + 1
+        call.queue, call.visit = queue, call.visit + 1
         extra: dict = {"attrs": call.attrs}
         if call.vip:
             extra["priority"] = 1
