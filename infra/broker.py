@@ -5,7 +5,15 @@ cache (``<project>/.cache/m2`` by default) and writes the class path to a file; 
 then started as ``java -cp <classpath> kafka.Kafka server.properties``.
 
 The same code serves ``wallboard kafka start|stop|status`` and the pytest session fixture, so
-the tests exercise exactly what a user runs.
+the tests exercise exactly what a user runs. The rooms of ``infra``:
+
+* ``infra.broker`` (here): the broker process: :class:`BrokerSpec` (where and how it runs),
+  :class:`KafkaBroker` (start, stop, status) and its heap and cluster id; it re-exports what
+  the other packages import from ``infra.broker``;
+* ``infra.jars``: the Maven class path and the cache home (:func:`default_home`);
+* ``infra.pidfile``: the pid file and ``/proc``: which process is ours;
+* ``infra.clients``: kafka-python client options, reachability, :func:`create_topics`, ports;
+* ``infra.errors``: :class:`BrokerError` and :class:`BrokerUnavailable`.
 """
 
 from __future__ import annotations
@@ -15,14 +23,26 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
+
+from infra.clients import (
+    answers_metadata,
+    client_timeout_ms,
+    connect_reason,
+    create_topics,
+    free_port,
+    kafka_client,
+    port_free,
+    wait_reachable,
+)
+from infra.errors import BrokerError, BrokerUnavailable
+from infra.jars import _packaged, default_home, resolve_classpath
+from infra.pidfile import PidRecord, _pid_alive, _proc_cmdline, _proc_cwd, _proc_start_ticks
 
 __all__ = [
     "BrokerError",
@@ -31,6 +51,7 @@ __all__ = [
     "BrokerUnavailable",
     "KafkaBroker",
     "PidRecord",
+    "client_timeout_ms",
     "connect_reason",
     "create_topics",
     "default_home",
@@ -43,151 +64,6 @@ __all__ = [
 
 KAFKA_MAIN = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"
-
-
-class BrokerError(RuntimeError):
-    """The broker could not be resolved, formatted, started or stopped; the message says why."""
-
-
-class BrokerUnavailable(BrokerError):
-    """No Kafka broker answered at ``bootstrap`` within ``timeout_s``; ``reason`` says how it
-    failed (``connection refused``, ...). The message is one line naming the address."""
-
-    def __init__(self, bootstrap: str, timeout_s: float, reason: str) -> None:
-        super().__init__(f"cannot reach the Kafka broker at {bootstrap} within {timeout_s:g} s "
-                         f"({reason})")
-        self.bootstrap = bootstrap
-        self.timeout_s = timeout_s
-        self.reason = reason
-
-
-def _servers(bootstrap: str) -> list[tuple[str, int]]:
-    """``host:port[,host:port...]`` as ``[(host, port), ...]``."""
-    servers = []
-    for server in bootstrap.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            servers.append((host.strip("[]"), int(port)))
-        except ValueError:
-            raise BrokerError(f"bootstrap: expected host:port, got {server.strip()!r}") from None
-    return servers
-
-
-def connect_reason(exc: OSError) -> str:
-    """A short reason for a failed connection (``connection refused``, ...)."""
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, TimeoutError):
-        return "connection timed out"
-    if isinstance(exc, socket.gaierror):
-        return "unknown host"
-    return (exc.strerror or str(exc) or type(exc).__name__).lower()
-
-
-def wait_reachable(bootstrap: str, timeout_s: float = 10.0) -> float:
-    """Wait until a TCP connection to one of the ``bootstrap`` servers succeeds, retrying for up
-    to ``timeout_s`` (a broker may still be starting); return the seconds left.
-
-    Raises :class:`BrokerUnavailable` naming the address and the last reason. A plain socket
-    first, because kafka-python retries a refused address for its whole bootstrap timeout and
-    logs an error line each time.
-    """
-    servers = _servers(bootstrap)
-    deadline = time.monotonic() + timeout_s
-    reason = "no server to try"
-    pause = 0.1
-    while True:
-        for host, port in servers:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            try:
-                socket.create_connection((host, port), timeout=min(left, 3.0)).close()
-                return max(deadline - time.monotonic(), 0.0)
-            except OSError as exc:
-                reason = connect_reason(exc)
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise BrokerUnavailable(bootstrap, timeout_s, reason)
-        time.sleep(min(pause, left))
-        pause = min(pause * 2, 1.0)
-
-
-def client_timeout_ms(timeout_s: float) -> int:
-    """A kafka-python ``*_timeout_ms`` for ``timeout_s`` (at least one second)."""
-    return max(1000, int(timeout_s * 1000))
-
-
-def kafka_client(factory: Callable[..., object], bootstrap: str, *, timeout_s: float = 10.0,
-                 **config: object):  # noqa: ANN201 - whatever ``factory`` makes
-    """``factory(bootstrap_servers=..., **config)`` (a kafka-python ``KafkaProducer``,
-    ``KafkaAdminClient`` or ``KafkaConsumer``) once the broker is reachable, all within about
-    ``timeout_s``; else :class:`BrokerUnavailable` (never kafka-python's 30 s bootstrap wait
-    and its traceback)."""
-    from kafka.errors import KafkaError, KafkaTimeoutError
-
-    left = wait_reachable(bootstrap, timeout_s)
-    try:
-        return factory(bootstrap_servers=[s.strip() for s in bootstrap.split(",")],
-                       bootstrap_timeout_ms=client_timeout_ms(left), **config)
-    except KafkaTimeoutError:
-        raise BrokerUnavailable(bootstrap, timeout_s, "the port accepts connections but no "
-                                "Kafka broker answered") from None
-    except KafkaError as exc:
-        raise BrokerUnavailable(bootstrap, timeout_s, str(exc)) from None
-
-
-def default_home() -> Path:
-    """Where the Maven cache and broker state live: ``$WALLBOARD_HOME``, else ``<repo>/.cache``
-    for a source checkout, else ``~/.cache/cc-wallboard``."""
-    env = os.environ.get("WALLBOARD_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
-    repo = Path(__file__).resolve().parent.parent
-    if (repo / "pyproject.toml").is_file():
-        return repo / ".cache"
-    return Path.home() / ".cache" / "cc-wallboard"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (bind to port 0 and read it back)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
-def _packaged(name: str) -> str:
-    return resources.files("infra").joinpath(name).read_text(encoding="utf-8")
-
-
-def resolve_classpath(cache_dir: Path, *, log: Callable[[str], None] = print) -> str:
-    """Resolve the broker's jars with Maven into ``cache_dir/m2`` once; return the class path.
-
-    The class path file is keyed by the pom's content, so a version bump re-resolves.
-    """
-    pom_text = _packaged("pom.xml")
-    key = uuid.uuid5(uuid.NAMESPACE_URL, pom_text).hex[:12]
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    cp_file = cache_dir / f"kafka-classpath-{key}.txt"
-    if cp_file.is_file():
-        cp = cp_file.read_text(encoding="utf-8").strip()
-        if cp and all(Path(p).is_file() for p in cp.split(os.pathsep)):
-            return cp
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise BrokerError("Maven ('mvn') is not on PATH: it is needed to fetch the Kafka jars")
-    pom = cache_dir / "kafka-runtime-pom.xml"
-    pom.write_text(pom_text, encoding="utf-8")
-    log(f"resolving Apache Kafka jars from Maven Central into {cache_dir / 'm2'} ...")
-    cmd = [
-        mvn, "-B", "-q", f"-Dmaven.repo.local={cache_dir / 'm2'}", "-f", str(pom),
-        "dependency:build-classpath", f"-Dmdep.outputFile={cp_file}",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not cp_file.is_file():
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
-        raise BrokerError("Maven could not resolve the Kafka jars:\n" + "\n".join(tail))
-    return cp_file.read_text(encoding="utf-8").strip()
 
 
 @dataclass(frozen=True)
@@ -246,103 +122,6 @@ class BrokerStatus:
         if self.running:
             return f"kafka: running (pid {self.pid}) on {self.bootstrap}; log: {self.log_path}"
         return f"kafka: not running; log: {self.log_path}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child still "exists"; treat it as dead.
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
-
-
-def _proc_start_ticks(pid: int) -> int | None:
-    """When the process started, in clock ticks after boot (``/proc/<pid>/stat`` field 22):
-    with the pid, an identity that a recycled pid does not repeat."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        # Fields after "(comm)": the state is field 3, so field 22 is the 20th of them.
-        return int(stat.rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _proc_cmdline(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
-
-
-def _proc_cwd(pid: int) -> str | None:
-    try:
-        return os.readlink(f"/proc/{pid}/cwd")
-    except OSError:
-        return None
-
-
-@dataclass(frozen=True)
-class PidRecord:
-    """What ``broker.pid`` says: the pid and, since pid files carry it, the process start time
-    (``/proc/<pid>/stat`` field 22). Older files hold only the pid (``start_ticks`` None)."""
-
-    pid: int
-    start_ticks: int | None = None
-
-    def dumps(self) -> str:
-        lines = [str(self.pid)]
-        if self.start_ticks is not None:
-            lines.append(f"start_ticks={self.start_ticks}")
-        return "\n".join(lines) + "\n"
-
-    @classmethod
-    def loads(cls, text: str) -> PidRecord:
-        """Parse a pid file; ``ValueError`` when it does not start with a pid."""
-        lines = text.split()
-        if not lines:
-            raise ValueError("empty pid file")
-        pid = int(lines[0])
-        if pid <= 0:
-            raise ValueError(f"not a pid: {pid}")
-        fields = dict(line.partition("=")[::2] for line in lines[1:])
-        ticks = fields.get("start_ticks")
-        return cls(pid, int(ticks) if ticks else None)
-
-
-def _answers_metadata(bootstrap: str, timeout_s: float) -> bool:
-    """True when the broker answers a metadata request and reports itself unfenced."""
-    from kafka import KafkaAdminClient  # local: keep `wallboard --help` fast
-    from kafka.errors import KafkaError
-
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
-    try:  # a plain TCP probe first: kafka-python logs loudly about refused connections
-        socket.create_connection((host, int(port)), timeout=timeout_s).close()
-    except OSError:
-        return False
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap,
-            request_timeout_ms=client_timeout_ms(timeout_s),
-            bootstrap_timeout_ms=client_timeout_ms(timeout_s),
-            client_id="wallboard-probe",
-        )
-    except (KafkaError, OSError, ValueError):
-        return False
-    try:
-        cluster = admin.describe_cluster()
-        return any(not b.get("is_fenced", False) for b in cluster.get("brokers", []))
-    except (KafkaError, OSError, ValueError):
-        return False
-    finally:
-        admin.close()
 
 
 class KafkaBroker:
@@ -445,6 +224,21 @@ class KafkaBroker:
         for port in (self.spec.port, self.spec.ctrl_port):
             if not port_free(self.spec.host, port):
                 raise BrokerError(f"port {port} on {self.spec.host} is already in use")
+        jvm = self._prepare()
+        started = time.monotonic()
+        with open(self.log_path, "ab") as logf:
+            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv
+                [*jvm, KAFKA_MAIN, str(self.properties_path)], stdout=logf,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                cwd=self.spec.state_dir)
+        # Popen returns after the exec: the start time and command line are the JVM's.
+        record = PidRecord(self._proc.pid, _proc_start_ticks(self._proc.pid))
+        self.pid_path.write_text(record.dumps(), encoding="utf-8")
+        return self._wait_ready(started, timeout_s)
+
+    def _prepare(self) -> list[str]:
+        """The class path, the config files and the formatted storage; returns the JVM's
+        command line (without the main class)."""
         classpath = resolve_classpath(self.cache_dir, log=self._log)
         java = shutil.which("java")
         if java is None:
@@ -464,21 +258,18 @@ class KafkaBroker:
             if fmt.returncode != 0:
                 raise BrokerError("formatting the KRaft storage failed:\n" + fmt.stdout[-2000:]
                                   + fmt.stderr[-2000:])
-        started = time.monotonic()
-        with open(self.log_path, "ab") as logf:
-            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv
-                [*jvm, KAFKA_MAIN, str(props)], stdout=logf, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.spec.state_dir)
-        # Popen returns after the exec: the start time and command line are the JVM's.
-        record = PidRecord(self._proc.pid, _proc_start_ticks(self._proc.pid))
-        self.pid_path.write_text(record.dumps(), encoding="utf-8")
+        return jvm
+
+    def _wait_ready(self, started: float, timeout_s: float) -> BrokerStatus:
+        """Until the started broker answers a metadata request; stopped if it never does."""
+        assert self._proc is not None
         deadline = started + timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 self.pid_path.unlink(missing_ok=True)
                 raise BrokerError(f"the broker exited with code {self._proc.returncode} while "
                                   f"starting; last log lines:\n{self.log_tail()}")
-            if _answers_metadata(self.spec.bootstrap, timeout_s=2.0):
+            if answers_metadata(self.spec.bootstrap, timeout_s=2.0):
                 self.startup_s = time.monotonic() - started
                 self._log(f"kafka: ready on {self.spec.bootstrap} in {self.startup_s:.1f} s "
                           f"(pid {self._proc.pid}); log: {self.log_path}")
@@ -561,18 +352,6 @@ def min_heap(heap: str) -> str:
     return f"{max(kib // 1024, 64)}m"
 
 
-def port_free(host: str, port: int) -> bool:
-    """Whether ``host:port`` can be bound now (checked before starting, for a one-line error)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
 def new_cluster_id() -> str:
     """A KRaft cluster id (a UUID, base64url) that does not start with "-": kafka-storage
     would read such an id as an option, and one start in 64 failed that way."""
@@ -580,67 +359,3 @@ def new_cluster_id() -> str:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         if not cluster_id.startswith("-"):
             return cluster_id
-
-
-def create_topics(bootstrap: str, topics: Mapping[str, int], *, timeout_s: float = 60.0,
-                  connect_timeout_s: float = 10.0, log: Callable[[str], None] = print,
-                  configs: Mapping[str, Mapping[str, str]] | None = None) -> None:
-    """Create ``{name: partitions}`` (replication 1, with the topic-level settings of
-    ``configs[name]``, e.g. compaction) if missing and wait until every partition has a
-    leader. Existing topics are left as they are.
-
-    A broker that does not answer within ``connect_timeout_s`` raises
-    :class:`BrokerUnavailable`; an error of a request, :class:`BrokerError` (one line each).
-    """
-    from kafka import KafkaAdminClient, KafkaConsumer
-    from kafka.admin import NewTopic
-    from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
-
-    request_ms = client_timeout_ms(connect_timeout_s)
-    admin = kafka_client(KafkaAdminClient, bootstrap, timeout_s=connect_timeout_s,
-                         client_id="wallboard-admin", request_timeout_ms=request_ms)
-    try:
-        existing = set(admin.list_topics())
-        new = [NewTopic(name, n, 1, topic_configs=dict((configs or {}).get(name, {})))
-               for name, n in topics.items() if name not in existing]
-        if new:
-            with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile: fine
-                admin.create_topics(new, timeout_ms=request_ms)
-            log("kafka: created topics " + ", ".join(f"{t.name}({t.num_partitions})" for t in new))
-    except KafkaTimeoutError:
-        raise BrokerUnavailable(bootstrap, connect_timeout_s, "a request timed out") from None
-    except KafkaError as exc:
-        raise BrokerError(f"creating topics on {bootstrap} failed: {exc}") from None
-    finally:
-        admin.close()
-    consumer = kafka_client(KafkaConsumer, bootstrap, timeout_s=connect_timeout_s,
-                            client_id="wallboard-admin-meta", request_timeout_ms=request_ms)
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            missing = []
-            for name, n in topics.items():
-                parts = consumer.partitions_for_topic(name) or set()
-                leaders = [consumer._client.cluster.leader_for_partition(_tp(name, p))
-                           for p in parts]
-                if len(parts) < n or any(ldr is None or ldr < 0 for ldr in leaders):
-                    missing.append(name)
-            if not missing:
-                return
-            if time.monotonic() > deadline:
-                raise BrokerError(f"topics without leaders after {timeout_s:.0f} s: {missing}")
-            consumer._client.cluster.request_update()
-            consumer.topics()  # forces a metadata refresh
-            time.sleep(0.2)
-    except KafkaTimeoutError:
-        raise BrokerUnavailable(bootstrap, connect_timeout_s, "a request timed out") from None
-    except KafkaError as exc:
-        raise BrokerError(f"waiting for topic leaders on {bootstrap} failed: {exc}") from None
-    finally:
-        consumer.close()
-
-
-def _tp(topic: str, partition: int):  # noqa: ANN202 - kafka-python's TopicPartition
-    from kafka import TopicPartition
-
-    return TopicPartition(topic, partition)

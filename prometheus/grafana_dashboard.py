@@ -3,9 +3,9 @@ generated from Grafana's dashboard schema), written to prometheus/grafana/callce
 
     .venv/bin/python prometheus/grafana_dashboard.py     # rewrites the JSON
 
-tests/unit/streams/test_prometheus.py checks that the committed JSON is exactly this output,
-that it parses back through the schema's models, and that every query is valid PromQL over
-metrics /metrics really exports.
+tests/unit/prometheus/test_grafana_dashboard.py checks that the committed JSON is exactly this
+output, that it parses back through the schema's models, and that every query is valid PromQL
+over metrics /metrics really exports.
 """
 
 from __future__ import annotations

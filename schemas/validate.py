@@ -58,9 +58,7 @@ import orjson
 from msgspec import Meta, Struct
 
 from schemas import legacy
-from schemas._core import (
-    _MINUTE_CACHE_MAX,  # noqa: F401 - re-exported for the tests, like the other _names
-    _Z_TAILS,
+from schemas.contract import (
     AGENT_STATES,
     AGENT_TYPES,
     CALL_TYPES,
@@ -73,19 +71,23 @@ from schemas._core import (
     TS_MAX_S,
     TS_MIN_S,
     TS_RANGE_TEXT,
+    schema_path,
+)
+from schemas.event import (
     Event,
     InvalidEvent,
-    _EventBuilder,  # noqa: F401 - re-exported for the tests
+    _EventBuilder,  # noqa: F401 - re-exported for the tests, like the other _names
     _make,
-    _message_size,
+)
+from schemas.limits import _message_size, _too_far_ahead, _too_large
+from schemas.timestamps import (
+    _MINUTE_CACHE_MAX,  # noqa: F401
+    _Z_TAILS,
     _minute_cache,  # noqa: F401
     _parse_ts,
     _parse_ts_minute,
     _parse_ts_regex,  # noqa: F401
     _second_cache,
-    _too_far_ahead,
-    _too_large,
-    schema_path,
 )
 
 __all__ = [
@@ -128,7 +130,7 @@ _DequeueReason = Literal[DEQUEUE_REASONS]  # type: ignore[valid-type]
 # contract: null is no substitute for an absent field). Fields of other types are not
 # declared, so they are never copied.
 #
-# Every Struct has a method ``_event(ts, raw)`` building the Event through schemas._core's
+# Every Struct has a method ``_event(ts, raw)`` building the Event through schemas.event's
 # ``_make`` (positional arguments in Event's field order), the same fast constructor the
 # hand-written validator uses.
 

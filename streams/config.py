@@ -63,7 +63,7 @@ class KafkaSettings:
                 self.snapshots_topic: 1}
 
     def topic_configs(self) -> dict[str, dict[str, str]]:
-        """Topic-level settings for :func:`infra.broker.create_topics`: the internal topics
+        """Topic-level settings for :func:`infra.clients.create_topics`: the internal topics
         are compacted (the latest record per key survives) and take large records."""
         compacted = {"cleanup.policy": "compact",
                      "max.message.bytes": str(STATE_RECORD_MAX_BYTES),
@@ -77,7 +77,7 @@ class WorkerSettings:
     app_id: str = "cc-wallboard"
     host: str = "127.0.0.1"
     port: int = 6066
-    # Faust's data dir goes below this ("" = the project's cache dir, see infra.broker)
+    # Faust's data dir goes below this ("" = the project's cache dir, see infra.jars)
     state_dir: str = ""
     snapshot_interval_s: float = 0.25  # p99 produce -> visible under 1 s (bench/worker.py)
     shutdown_timeout_s: float = 6.0

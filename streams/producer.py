@@ -2,7 +2,7 @@
 
 Bounded by ``kafka.connect_timeout_s``: connecting to a broker that does not answer, a send
 that cannot get metadata or buffer space, and a flush or close whose events the broker does
-not acknowledge each give up after that long with one :class:`infra.broker.BrokerError` line
+not acknowledge each give up after that long with one :class:`infra.errors.BrokerError` line
 (never kafka-python's 30 s waits, a traceback, or a close that hangs on a dead broker).
 """
 
@@ -15,7 +15,8 @@ import orjson
 from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 
-from infra.broker import BrokerError, BrokerUnavailable, client_timeout_ms, kafka_client
+from infra.clients import client_timeout_ms, kafka_client
+from infra.errors import BrokerError, BrokerUnavailable
 
 from .config import KafkaSettings
 
@@ -29,7 +30,7 @@ class EventProducer:
     ``sent`` counts events handed to the producer (``send_raw`` records are not events),
     ``delivered`` and ``failed`` the records the broker acknowledged or that failed for good.
     A failure is reported by the next ``send``, ``flush`` or ``close`` as a
-    :class:`~infra.broker.BrokerError`.
+    :class:`~infra.errors.BrokerError`.
     """
 
     def __init__(self, settings: KafkaSettings, *, client_id: str = "wallboard-producer") -> None:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from infra.broker import free_port
+from infra.clients import free_port
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

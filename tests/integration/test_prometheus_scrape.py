@@ -20,12 +20,13 @@ from pathlib import Path
 import pytest
 from kafka.partitioner.default import murmur2
 
-from infra.broker import free_port
+from infra.clients import free_port
 from streams.adapters.simulator import Simulator, default_models
 from streams.config import WorkerSettings
 from streams.core.timefmt import rfc3339
 from streams.producer import EventProducer
 from tests.support import get_json, terminate, wait_until, wallboard_process, write_config
+from wallboard.settings import Settings
 
 RULES = Path(__file__).resolve().parents[2] / "prometheus" / "rules.yml"
 QUEUES = ("billing", "sales", "support")
@@ -116,16 +117,7 @@ def query(base: str, promql: str) -> dict[str, float]:
 
 
 def test_promql_over_the_counters_equals_the_snapshot(kafka, tmp_path):
-    settings = kafka.settings()
-    port = free_port()
-    settings = replace(settings, worker=WorkerSettings(
-        app_id=f"prom-{port}", port=port, state_dir=str(tmp_path / "state"),
-        checkpoint_interval_s=0.5))
-    config = write_config(tmp_path / "wallboard.toml", settings)
-    # calls are final once the event clock is past them: no lateness allowance here
-    with config.open("a", encoding="utf-8") as f:
-        f.write("[engine]\nmax_lateness_s = 0\nmax_future_s = 1\n")
-
+    settings, config, port = _worker(kafka.settings(), tmp_path)
     now = time.time()
     start, end = now - 12 * 60, now - 3 * 60
     events = complete_calls(Simulator(default_models(rate=2.0), start=start,
@@ -139,28 +131,7 @@ def test_promql_over_the_counters_equals_the_snapshot(kafka, tmp_path):
             prometheus(tmp_path, f"127.0.0.1:{port}") as prom:
         wait_until(lambda: query(prom, 'up{job="callcenter-worker"}').get("") == 1,
                    timeout=60, what="Prometheus to scrape the worker", proc=proc, log_path=log)
-        producer = EventProducer(settings.kafka)
-        # First 50 s of event time: every queue appears, no call is final yet (an engine
-        # closes calls at most once a minute of event time). Prometheus scrapes the counters
-        # at 0 before they rise, as in production, where a call is final minutes after its
-        # queue first shows up (max_lateness_s + max_future_s).
-        first = start + 50
-        producer.send([e for e in events if _ts(e) < first])
-        producer.flush()
-        partitions = settings.kafka.call_partitions
-        wait_until(lambda: query(prom, 'count by (segment) (callcenter_calls_offered_total'
-                                       '{segment_type="queue"} == 0)')
-                   == {q: partitions for q in QUEUES}, timeout=30,
-                   what="the counters at 0", proc=proc, log_path=log)
-        # then in four slices, so the counters rise while Prometheus scrapes
-        bounds = [first + (end - first) * i / 4 for i in range(5)]
-        for lo, hi in itertools.pairwise(bounds):
-            producer.send([e for e in events if lo <= _ts(e) < hi or (hi == end and
-                                                                      _ts(e) == end)])
-            producer.flush()
-            time.sleep(2.5)
-        producer.send(ticks(now, settings.kafka.call_partitions))
-        producer.close()
+        _produce(settings, prom, events, (start, end, now), proc, log)
 
         def settled() -> dict | None:
             snap = get_json(f"{base}/api/v1/snapshot")
@@ -173,72 +144,129 @@ def test_promql_over_the_counters_equals_the_snapshot(kafka, tmp_path):
 
         snap = wait_until(settled, timeout=40, what="the counters to reach the snapshot",
                           proc=proc, log_path=log)
-        # exact for counts: each figure, per segment, summed over the partitions
-        for figure, metric in COUNTS.items():
-            got = query(prom, f"sum by (segment) (callcenter_{metric})")
-            for q in QUEUES:
-                assert got[q] == snap["segments"][q]["windows"]["60m"][figure], (figure, q)
-        center = query(prom, 'sum(callcenter_calls_offered_total{segment_type="queue"})')
-        assert center[""] == sum(snap["segments"][q]["windows"]["60m"]["offered"]
-                                 for q in QUEUES)
-        # the center-wide gauges are families of their own (the snapshot's "all" segment),
-        # never a segment="all" series beside the queues: a plain sum() counts each visit once
-        whole = snap["segments"]["all"]
-        wait_until(lambda: query(prom, 'callcenter_center_window_offered_calls{window="60m"}')
-                   == {"": whole["windows"]["60m"]["offered"]} and
-                   query(prom, "callcenter_center_queue_waiting_calls")
-                   == {"": whole["now"]["waiting"]}, timeout=20,
-                   what="the center gauges to show the snapshot", proc=proc, log_path=log)
-        assert query(prom, 'sum(callcenter_window_offered_calls{window="60m",'
-                           'segment_type="queue"})')[""] == \
-            whole["windows"]["60m"]["offered"]  # the queues (tick included) are its parts
-        assert query(prom, '{segment="all"}') == {}
-        assert query(prom, '{segment_type="all"}') == {}
-        # the service level from the counters' values is the engine's 15-minute one
-        # (every call lies inside 15 min); the recorded rule uses increase() over what
-        # Prometheus saw, so it misses the first sample of each series (docs/metrics.md)
-        raw = query(prom, "sum by (segment) (callcenter_service_level_met_total) / sum by "
-                          "(segment) ({__name__=~\"callcenter_service_level_(met|missed)_total\"})")
-        scraped = max(query(prom, "timestamp(callcenter_calls_offered_total)").values())
-
-        def recorded_after_the_last_scrape() -> dict | None:
-            # evaluated after the scrape that brought the final values
-            stamps = query(prom, "timestamp(segment:callcenter_service_level:ratio_rate15m)")
-            if not all(stamps.get(q, 0) > scraped for q in QUEUES):
-                return None
-            return query(prom, "segment:callcenter_service_level:ratio_rate15m")
-
-        recorded = wait_until(recorded_after_the_last_scrape, timeout=20,
-                              what="the recorded SL")
-        for q in QUEUES:
-            engine_sl = snap["segments"][q]["windows"]["15m"]["service_level"]
-            print(f"{q}: offered {snap['segments'][q]['windows']['60m']['offered']}, SL engine "
-                  f"15m {engine_sl}, PromQL over counter values {raw[q]:.6f}, recorded rule "
-                  f"{recorded[q]:.6f}")
-            assert abs(raw[q] - engine_sl) <= 5e-5, q  # the snapshot rounds to 4 decimals
-            assert abs(recorded[q] - engine_sl) <= 5e-3, (q, recorded[q], engine_sl)
+        _check_counters(prom, snap)
+        _check_center(prom, snap, proc, log)
+        _check_service_level(prom, snap)
         # pipeline health: owned partitions, lag, event time, build info
         assert query(prom, "count(callcenter_partition_owned)")[""] == \
             settings.kafka.call_partitions + settings.kafka.agent_partitions
         assert query(prom, "sum(callcenter_consumer_lag_records)")[""] == 0
         assert query(prom, "count(callcenter_build_info)")[""] == 1
         assert query(prom, "count(process_resident_memory_bytes)")[""] == 1
+        _check_restart(prom, proc, config, tmp_path)
 
-        # kill -9 and restart: the partitions restore their checkpoints, and every counter
-        # goes on from the value Prometheus saw last (no reset, so increase() stays right)
-        before = query(prom, "sum by (segment) (callcenter_calls_offered_total)")
-        proc.kill()
-        proc.wait()
-        wait_until(lambda: query(prom, 'up{job="callcenter-worker"}').get("") == 0,
-                   timeout=20, what="Prometheus to see the worker down")
-        with wallboard_process(["--config", str(config), "worker"], tmp_path / "w2.log") as again:
-            wait_until(lambda: query(prom, 'up{job="callcenter-worker"}').get("") == 1 and
-                       query(prom, "sum by (segment) (callcenter_calls_offered_total)") == before,
-                       timeout=40, what="the restarted worker's counters", proc=again,
-                       log_path=tmp_path / "w2.log")
-            for metric in COUNTS.values():
-                resets = query(prom, f"sum(resets(callcenter_{metric}[5m]))")
-                assert resets == {"": 0.0}, metric
+
+def _worker(settings: Settings, tmp_path: Path) -> tuple[Settings, Path, int]:
+    """The worker's settings, its config file and its port."""
+    port = free_port()
+    settings = replace(settings, worker=WorkerSettings(
+        app_id=f"prom-{port}", port=port, state_dir=str(tmp_path / "state"),
+        checkpoint_interval_s=0.5))
+    config = write_config(tmp_path / "wallboard.toml", settings)
+    # calls are final once the event clock is past them: no lateness allowance here
+    with config.open("a", encoding="utf-8") as f:
+        f.write("[engine]\nmax_lateness_s = 0\nmax_future_s = 1\n")
+    return settings, config, port
+
+
+def _produce(settings: Settings, prom: str, events: list[dict],
+             times: tuple[float, float, float], proc: subprocess.Popen, log: Path) -> None:
+    """The events, while Prometheus scrapes: first the counters at 0, then four slices,
+    then the ticks that make every call final."""
+    start, end, now = times
+    producer = EventProducer(settings.kafka)
+    # First 50 s of event time: every queue appears, no call is final yet (an engine
+    # closes calls at most once a minute of event time). Prometheus scrapes the counters
+    # at 0 before they rise, as in production, where a call is final minutes after its
+    # queue first shows up (max_lateness_s + max_future_s).
+    first = start + 50
+    producer.send([e for e in events if _ts(e) < first])
+    producer.flush()
+    partitions = settings.kafka.call_partitions
+    wait_until(lambda: query(prom, 'count by (segment) (callcenter_calls_offered_total'
+                                   '{segment_type="queue"} == 0)')
+               == {q: partitions for q in QUEUES}, timeout=30,
+               what="the counters at 0", proc=proc, log_path=log)
+    # then in four slices, so the counters rise while Prometheus scrapes
+    bounds = [first + (end - first) * i / 4 for i in range(5)]
+    for lo, hi in itertools.pairwise(bounds):
+        producer.send([e for e in events if lo <= _ts(e) < hi or (hi == end and
+                                                                  _ts(e) == end)])
+        producer.flush()
+        time.sleep(2.5)
+    producer.send(ticks(now, settings.kafka.call_partitions))
+    producer.close()
+
+
+def _check_counters(prom: str, snap: dict) -> None:
+    # exact for counts: each figure, per segment, summed over the partitions
+    for figure, metric in COUNTS.items():
+        got = query(prom, f"sum by (segment) (callcenter_{metric})")
+        for q in QUEUES:
+            assert got[q] == snap["segments"][q]["windows"]["60m"][figure], (figure, q)
+    center = query(prom, 'sum(callcenter_calls_offered_total{segment_type="queue"})')
+    assert center[""] == sum(snap["segments"][q]["windows"]["60m"]["offered"]
+                             for q in QUEUES)
+
+
+def _check_center(prom: str, snap: dict, proc: subprocess.Popen, log: Path) -> None:
+    # the center-wide gauges are families of their own (the snapshot's "all" segment),
+    # never a segment="all" series beside the queues: a plain sum() counts each visit once
+    whole = snap["segments"]["all"]
+    wait_until(lambda: query(prom, 'callcenter_center_window_offered_calls{window="60m"}')
+               == {"": whole["windows"]["60m"]["offered"]} and
+               query(prom, "callcenter_center_queue_waiting_calls")
+               == {"": whole["now"]["waiting"]}, timeout=20,
+               what="the center gauges to show the snapshot", proc=proc, log_path=log)
+    assert query(prom, 'sum(callcenter_window_offered_calls{window="60m",'
+                       'segment_type="queue"})')[""] == \
+        whole["windows"]["60m"]["offered"]  # the queues (tick included) are its parts
+    assert query(prom, '{segment="all"}') == {}
+    assert query(prom, '{segment_type="all"}') == {}
+
+
+def _check_service_level(prom: str, snap: dict) -> None:
+    # the service level from the counters' values is the engine's 15-minute one
+    # (every call lies inside 15 min); the recorded rule uses increase() over what
+    # Prometheus saw, so it misses the first sample of each series (docs/metrics.md)
+    raw = query(prom, "sum by (segment) (callcenter_service_level_met_total) / sum by "
+                      "(segment) ({__name__=~\"callcenter_service_level_(met|missed)_total\"})")
+    scraped = max(query(prom, "timestamp(callcenter_calls_offered_total)").values())
+
+    def recorded_after_the_last_scrape() -> dict | None:
+        # evaluated after the scrape that brought the final values
+        stamps = query(prom, "timestamp(segment:callcenter_service_level:ratio_rate15m)")
+        if not all(stamps.get(q, 0) > scraped for q in QUEUES):
+            return None
+        return query(prom, "segment:callcenter_service_level:ratio_rate15m")
+
+    recorded = wait_until(recorded_after_the_last_scrape, timeout=20,
+                          what="the recorded SL")
+    for q in QUEUES:
+        engine_sl = snap["segments"][q]["windows"]["15m"]["service_level"]
+        print(f"{q}: offered {snap['segments'][q]['windows']['60m']['offered']}, SL engine "
+              f"15m {engine_sl}, PromQL over counter values {raw[q]:.6f}, recorded rule "
+              f"{recorded[q]:.6f}")
+        assert abs(raw[q] - engine_sl) <= 5e-5, q  # the snapshot rounds to 4 decimals
+        assert abs(recorded[q] - engine_sl) <= 5e-3, (q, recorded[q], engine_sl)
+
+
+def _check_restart(prom: str, proc: subprocess.Popen, config: Path, tmp_path: Path) -> None:
+    # kill -9 and restart: the partitions restore their checkpoints, and every counter
+    # goes on from the value Prometheus saw last (no reset, so increase() stays right)
+    before = query(prom, "sum by (segment) (callcenter_calls_offered_total)")
+    proc.kill()
+    proc.wait()
+    wait_until(lambda: query(prom, 'up{job="callcenter-worker"}').get("") == 0,
+               timeout=20, what="Prometheus to see the worker down")
+    with wallboard_process(["--config", str(config), "worker"], tmp_path / "w2.log") as again:
+        wait_until(lambda: query(prom, 'up{job="callcenter-worker"}').get("") == 1 and
+                   query(prom, "sum by (segment) (callcenter_calls_offered_total)") == before,
+                   timeout=40, what="the restarted worker's counters", proc=again,
+                   log_path=tmp_path / "w2.log")
+        for metric in COUNTS.values():
+            resets = query(prom, f"sum(resets(callcenter_{metric}[5m]))")
+            assert resets == {"": 0.0}, metric
 
 
 def _ts(event: dict) -> float:

@@ -15,13 +15,14 @@ import orjson
 from kafka import KafkaConsumer
 from prometheus_client.parser import text_string_to_metric_families
 
-from infra.broker import free_port
+from infra.clients import free_port
 from schemas import parse_event
 from streams.adapters.simulator import Simulator, default_models
 from streams.config import WorkerSettings
 from streams.core.engine import Engine
 from streams.producer import EventProducer
 from tests.support import get_json, get_text, wait_until, wallboard_process, write_config
+from wallboard.settings import Settings
 
 INVALID = [
     (b"not json at all", "$: not JSON"),
@@ -89,20 +90,29 @@ def test_worker_consumes_real_broker_and_serves_snapshot_and_metrics(kafka, tmp_
         assert snap["segments"]["all"]["windows"]["15m"]["offered"] == queued
         assert set(snap["segments"]) == {"all", "billing", "sales", "support"}
 
-        metrics = get_text(f"{base}/metrics")
-        waiting = snap["segments"]["billing"]["now"]["waiting"]
-        assert (f'callcenter_queue_waiting_calls{{segment="billing",segment_type="queue"}} '
-                f'{float(waiting)}') in metrics
-        assert (f'callcenter_center_window_offered_calls{{window="15m"}} {float(queued)}'
-                in metrics)
-        assert 'segment="all"' not in metrics
-        invalid = sum(s.value for f in text_string_to_metric_families(metrics)
-                      for s in f.samples if s.name == "callcenter_dead_letters_total"
-                      and s.labels["reason_class"] == "invalid"
-                      and s.labels["topic"] == settings.kafka.call_topic)
-        assert invalid == len(INVALID)
+        _check_metrics(get_text(f"{base}/metrics"), snap, queued, settings)
 
-    consumer = KafkaConsumer(settings.kafka.dead_letter_topic, bootstrap_servers=kafka.bootstrap,
+    _check_dead_letters(kafka.bootstrap, settings)
+
+
+def _check_metrics(metrics: str, snap: dict, queued: int, settings: Settings) -> None:
+    """/metrics exposes the snapshot's numbers and the dead letters."""
+    waiting = snap["segments"]["billing"]["now"]["waiting"]
+    assert (f'callcenter_queue_waiting_calls{{segment="billing",segment_type="queue"}} '
+            f'{float(waiting)}') in metrics
+    assert (f'callcenter_center_window_offered_calls{{window="15m"}} {float(queued)}'
+            in metrics)
+    assert 'segment="all"' not in metrics
+    invalid = sum(s.value for f in text_string_to_metric_families(metrics)
+                  for s in f.samples if s.name == "callcenter_dead_letters_total"
+                  and s.labels["reason_class"] == "invalid"
+                  and s.labels["topic"] == settings.kafka.call_topic)
+    assert invalid == len(INVALID)
+
+
+def _check_dead_letters(bootstrap: str, settings: Settings) -> None:
+    """Every invalid record reached the dead-letter topic with the contract's headers."""
+    consumer = KafkaConsumer(settings.kafka.dead_letter_topic, bootstrap_servers=bootstrap,
                              auto_offset_reset="earliest", consumer_timeout_ms=10_000)
     letters = list(consumer)
     consumer.close()

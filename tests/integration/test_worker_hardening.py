@@ -21,7 +21,7 @@ from kafka import KafkaConsumer
 
 from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
 from streams.adapters.simulator import Simulator, default_models
-from streams.config import WorkerSettings
+from streams.config import KafkaSettings, WorkerSettings
 from streams.producer import EventProducer
 from tests.support import get_json, wait_until, wallboard_process, write_config
 
@@ -85,17 +85,7 @@ def test_ten_thousand_fuzzed_bad_records_are_dead_lettered_and_valid_figures_sta
     valid = Simulator(default_models(rate=2.0), start=now - 600, seed=11).advance(now)
     rng = random.Random(8)
     bad = bad_records(rng, valid, k.call_topic, k.agent_topic)
-    producer = EventProducer(k)
-    # interleave: valid events keep their own order (per call), bad ones land in between
-    slots = sorted(rng.sample(range(len(valid) + len(bad)), len(bad)))
-    bad_iter, valid_iter, next_bad = iter(bad), iter(valid), set(slots)
-    for position in range(len(valid) + len(bad)):
-        if position in next_bad:
-            topic, key, value = next(bad_iter)
-            producer._producer.send(topic, key=key, value=value)
-        else:
-            producer.send([next(valid_iter)])
-    producer.close()
+    _produce_interleaved(k, valid, bad, rng)
 
     events_file = tmp_path / "valid.jsonl"
     events_file.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in valid))
@@ -137,7 +127,29 @@ def test_ten_thousand_fuzzed_bad_records_are_dead_lettered_and_valid_figures_sta
     assert "Crashed" not in text and "Traceback" not in text
     assert "similar messages suppressed" in text or text.count("dead-lettered") < 50
 
-    consumer = KafkaConsumer(k.dead_letter_topic, bootstrap_servers=kafka.bootstrap,
+    _check_dead_letters(kafka.bootstrap, k, tombstones)
+
+
+def _produce_interleaved(k: KafkaSettings, valid: list[dict],
+                         bad: list[tuple[str, bytes | None, bytes | None]],
+                         rng: random.Random) -> None:
+    """The valid events and the bad records to Kafka, the bad ones in between."""
+    producer = EventProducer(k)
+    # interleave: valid events keep their own order (per call), bad ones land in between
+    slots = sorted(rng.sample(range(len(valid) + len(bad)), len(bad)))
+    bad_iter, valid_iter, next_bad = iter(bad), iter(valid), set(slots)
+    for position in range(len(valid) + len(bad)):
+        if position in next_bad:
+            topic, key, value = next(bad_iter)
+            producer._producer.send(topic, key=key, value=value)
+        else:
+            producer.send([next(valid_iter)])
+    producer.close()
+
+
+def _check_dead_letters(bootstrap: str, k: KafkaSettings, tombstones: int) -> None:
+    """Every bad record is in the dead-letter topic, tombstones with a null value."""
+    consumer = KafkaConsumer(k.dead_letter_topic, bootstrap_servers=bootstrap,
                              auto_offset_reset="earliest", consumer_timeout_ms=10_000,
                              max_partition_fetch_bytes=2**21)
     letters = []

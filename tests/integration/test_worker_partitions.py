@@ -24,7 +24,7 @@ import orjson
 from kafka import KafkaProducer
 from kafka.partitioner import murmur2
 
-from infra.broker import free_port
+from infra.clients import free_port
 from schemas import parse_event
 from streams.adapters.simulator import Simulator, default_models
 from streams.core.engine import Engine

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import orjson
 
-from infra.broker import free_port
+from infra.clients import free_port
 from schemas import parse_event
 from streams.adapters.simulator import Simulator, default_models
 from streams.core.engine import Engine
 from streams.producer import EventProducer
 from tests.support import event_clock_worker, get_json, wait_until
+from wallboard.settings import Settings
 
 N_KILLS = 3
 
@@ -75,22 +76,7 @@ def test_kill_9_three_times_during_traffic_then_every_figure_is_exact(kafka, tmp
             proc = start_worker(config, log)
         feeder.join()
 
-        seen: list[dict] = []
-
-        def caught_up() -> dict | None:
-            health = get_json(f"{base}/api/v1/health")
-            seen[:] = [health]
-            return health if health["feed"]["records"] == len(events) else None
-
-        try:
-            health = wait_until(caught_up, timeout=120, what="every event applied exactly once",
-                                proc=proc, log_path=log)
-        except AssertionError:
-            last = seen[0] if seen else {}
-            raise AssertionError(f"{len(events)} events sent; last health: "
-                                 f"{orjson.dumps(last.get('feed')).decode()} "
-                                 f"{orjson.dumps(last.get('events')).decode()} "
-                                 f"{orjson.dumps(last.get('partitions')).decode()}") from None
+        health = _caught_up(base, len(events), proc, log)
         snap = wait_until(lambda: (s := get_json(f"{base}/api/v1/snapshot"))["feed"]["records"]
                           == len(events) and not s["freshness"]["stale_partitions"]
                           and all(p["lag"] == 0 for p in s["freshness"]["partitions"]) and s,
@@ -104,6 +90,31 @@ def test_kill_9_three_times_during_traffic_then_every_figure_is_exact(kafka, tmp
     text = log.read_text(errors="replace")
     assert text.count("from its checkpoint at offset") >= 1, text[-3000:]
     assert "Traceback" not in text, text[-3000:]
+    _check_exact(snap, health, events, settings)
+
+
+def _caught_up(base: str, n_events: int, proc: subprocess.Popen[bytes], log: Path) -> dict:
+    """The worker's health once it applied every event (with the last health seen if not)."""
+    seen: list[dict] = []
+
+    def caught_up() -> dict | None:
+        health = get_json(f"{base}/api/v1/health")
+        seen[:] = [health]
+        return health if health["feed"]["records"] == n_events else None
+
+    try:
+        return wait_until(caught_up, timeout=120, what="every event applied exactly once",
+                          proc=proc, log_path=log)
+    except AssertionError:
+        last = seen[0] if seen else {}
+        raise AssertionError(f"{n_events} events sent; last health: "
+                             f"{orjson.dumps(last.get('feed')).decode()} "
+                             f"{orjson.dumps(last.get('events')).decode()} "
+                             f"{orjson.dumps(last.get('partitions')).decode()}") from None
+
+
+def _check_exact(snap: dict, health: dict, events: list[dict], settings: Settings) -> None:
+    """The final snapshot equals one engine fed every event; each applied once."""
     snap.pop("feed")
     fresh = snap.pop("freshness")
     assert fresh["clock"] == "event"

@@ -1,4 +1,4 @@
-"""Broker management without starting a broker: config, pid files, heap sizes."""
+"""infra.broker without starting a broker: config, pid files, heap sizes, cluster ids."""
 
 from __future__ import annotations
 
@@ -16,14 +16,12 @@ from infra.broker import (
     KAFKA_MAIN,
     BrokerError,
     BrokerSpec,
-    BrokerUnavailable,
     KafkaBroker,
     PidRecord,
-    _proc_start_ticks,
     free_port,
     min_heap,
-    wait_reachable,
 )
+from infra.pidfile import _proc_start_ticks
 
 
 @pytest.fixture
@@ -180,32 +178,11 @@ def test_an_unreadable_pid_file_is_stale(tmp_path, text):
     assert logged[0].startswith("kafka: removing stale pid file")
 
 
-def test_pid_record_round_trip_and_old_format():
-    assert PidRecord.loads(PidRecord(42, 12345).dumps()) == PidRecord(42, 12345)
-    assert PidRecord.loads("42\n") == PidRecord(42, None)
-    assert _proc_start_ticks(os.getpid()) == _proc_start_ticks(os.getpid()) is not None
-
-
 def test_a_relative_state_dir_is_made_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     broker = KafkaBroker(BrokerSpec(Path("state"), port=free_port()), log=lambda _m: None)
     assert broker.spec.state_dir == tmp_path / "state"
     assert f"log.dirs={tmp_path / 'state' / 'data'}" in broker.spec.properties()
-
-
-def test_wait_reachable_names_the_address_and_the_reason_within_the_timeout():
-    port = free_port()
-    started = time.monotonic()
-    with pytest.raises(BrokerUnavailable) as info:
-        wait_reachable(f"127.0.0.1:{port}", timeout_s=1.0)
-    assert 0.9 < time.monotonic() - started < 5
-    assert str(info.value) == (f"cannot reach the Kafka broker at 127.0.0.1:{port} within 1 s "
-                               "(connection refused)")
-    with socket.socket() as listening:
-        listening.bind(("127.0.0.1", 0))
-        listening.listen()
-        left = wait_reachable(f"127.0.0.1:{port},127.0.0.1:{listening.getsockname()[1]}", 5.0)
-    assert 0 < left <= 5.0
 
 
 def test_start_refuses_a_busy_port(tmp_path):

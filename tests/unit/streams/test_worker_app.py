@@ -7,7 +7,7 @@ import socket
 import stat
 from dataclasses import replace
 
-from infra.broker import port_free
+from infra.clients import port_free
 from streams.config import WorkerSettings
 from streams.worker import Runtime, create_app, state_dir
 from wallboard.cli import main

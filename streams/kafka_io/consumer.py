@@ -1,21 +1,8 @@
-"""The worker's Kafka input and state: a consumer-group member that moves state with partitions.
-
-Why not Faust's agents for the input: faust-streaming's per-record stream path costs about
-300 us per record (measured: the worker read a backlog at 2.7 k records/s against 123 k/s for
-a bare aiokafka ``getmany`` loop), and its recovery seeks every assigned partition to the
-*committed* offset after the rebalance callbacks ran, so the offset stored inside our
-checkpoint cannot win. So the input is one aiokafka consumer in the app's consumer group
-(Kafka's group protocol does the balancing: no home-made clustering), read in batches with
-``getmany``, with a rebalance listener that
-
-* on **assign** reads the partitions' latest checkpoints from the compacted state topic,
-  restores them and seeks to the offset stored inside each (the earliest offset when there is
-  none, or when it was written with other engine settings);
-* on **revoke** writes a last checkpoint of the partitions leaving, then drops their state.
-
-Faust stays the application: the worker process, signals and bounded shutdown, logging, the
-dead-letter producer and the service lifecycle (see :mod:`streams.worker`).
-"""
+"""The consumer-group member: :class:`InputConsumer` consumes the call and agent topics in
+batches into :class:`~streams.core.partitions.Partitions`, moves state with the partitions
+(its rebalance listener restores a partition from its checkpoint on assign and checkpoints it
+on revoke), checkpoints every ``worker.checkpoint_interval_s``, publishes this worker's
+partials and reconnects after errors."""
 
 from __future__ import annotations
 
@@ -30,75 +17,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
-from .config import STATE_RECORD_MAX_BYTES, StreamSettings
-from .core.partitions import (
-    TP,
-    CheckpointError,
-    Partitions,
-    Remote,
-    checkpoint_key,
-    decode_partial,
-)
+from ..config import STATE_RECORD_MAX_BYTES, StreamSettings
+from ..core.partitions import TP, Partitions, checkpoint_key
+from .partials import PartialsReader
+from .topics import RETRY_S, read_checkpoints, servers
 
-__all__ = ["InputConsumer", "read_checkpoints"]
+__all__ = ["CHECKPOINT_SEND_TIMEOUT_S", "InputConsumer"]
 
 log = logging.getLogger("wallboard.kafka")
 
-RETRY_S = 2.0
 CHECKPOINT_SEND_TIMEOUT_S = 15.0  # a checkpoint not acknowledged by then is retried later
-STATE_READ_TIMEOUT_S = 60.0
-
-
-def _servers(bootstrap: str) -> list[str]:
-    return [s.strip() for s in bootstrap.split(",") if s.strip()]
-
-
-def _topic_reader(settings: StreamSettings, client_id: str) -> AIOKafkaConsumer:
-    """A consumer outside any group that takes records as large as a checkpoint."""
-    return AIOKafkaConsumer(bootstrap_servers=_servers(settings.kafka.bootstrap), group_id=None,
-                            enable_auto_commit=False, client_id=client_id,
-                            max_partition_fetch_bytes=STATE_RECORD_MAX_BYTES,
-                            fetch_max_bytes=STATE_RECORD_MAX_BYTES)
-
-
-async def read_checkpoints(settings: StreamSettings, app_id: str,
-                           tps: Iterable[TP]) -> dict[TP, bytes]:
-    """The latest checkpoint record of each of ``tps`` in the state topic (read to its end)."""
-    wanted = {checkpoint_key(app_id, tp): tp for tp in tps}
-    if not wanted:
-        return {}
-    kafka = settings.kafka
-    consumer = _topic_reader(settings, f"{app_id}-state-reader")
-    await consumer.start()
-    try:
-        # aiokafka's consumer knows the partitions of subscribed topics only: ask the cluster
-        metadata = await consumer._client.fetch_all_metadata()
-        parts = metadata.partitions_for_topic(kafka.state_topic) or set()
-        tps_state = [TopicPartition(kafka.state_topic, p) for p in sorted(parts)]
-        if not tps_state:
-            return {}
-        consumer.assign(tps_state)
-        await consumer.seek_to_beginning(*tps_state)
-        ends = await consumer.end_offsets(tps_state)
-        found: dict[TP, bytes] = {}
-        deadline = time.monotonic() + STATE_READ_TIMEOUT_S
-        while [tp for tp in tps_state if await consumer.position(tp) < ends[tp]]:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"reading {kafka.state_topic} took over "
-                                   f"{STATE_READ_TIMEOUT_S:.0f} s")
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    tp = wanted.get(record.key)
-                    if tp is None:
-                        continue
-                    if record.value is None:  # a tombstone: the checkpoint was withdrawn
-                        found.pop(tp, None)
-                    else:
-                        found[tp] = record.value
-        return found
-    finally:
-        await consumer.stop()
 
 
 class _Listener(ConsumerRebalanceListener):
@@ -257,51 +185,7 @@ class InputConsumer:
     async def run_partials(self) -> None:
         """Follow the partials topic (from its start: compacted, one record per partition)
         into ``partitions.remote``; learn the input partitions from the topics' metadata."""
-        kafka, app_id = self.settings.kafka, self.settings.worker.app_id
-        prefix = f"{app_id}/".encode()
-        while True:
-            consumer = _topic_reader(self.settings, f"{app_id}-partials")
-            try:
-                await consumer.start()
-                metadata = await consumer._client.fetch_all_metadata()
-                self.partitions.expected = {
-                    (topic, p) for topic in (kafka.call_topic, kafka.agent_topic)
-                    for p in metadata.partitions_for_topic(topic) or ()}
-                parts = metadata.partitions_for_topic(kafka.partials_topic) or {0}
-                tps = [TopicPartition(kafka.partials_topic, p) for p in sorted(parts)]
-                consumer.assign(tps)
-                await consumer.seek_to_beginning(*tps)
-                while True:
-                    batch = await consumer.getmany(timeout_ms=500)
-                    for records in batch.values():
-                        for record in records:
-                            self._remote(record.key, record.value, prefix)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - keep following
-                log.warning("reading %s stopped (%s: %s); retrying in %.0f s",
-                            kafka.partials_topic, type(exc).__name__, exc, RETRY_S)
-            finally:
-                await consumer.stop()
-            await asyncio.sleep(RETRY_S)
-
-    def _remote(self, key: bytes | None, value: bytes | None, prefix: bytes) -> None:
-        if not key or not key.startswith(prefix) or value is None:
-            return
-        topic, _, partition = key[len(prefix):].decode(errors="replace").rpartition("/")
-        if not partition.isdigit():
-            return
-        tp = (topic, int(partition))
-        try:
-            partial, meta = decode_partial(value)
-        except CheckpointError as exc:
-            log.warning("partial of %s/%s ignored: %s", topic, partition, exc)
-            return
-        if meta.get("worker") == self.worker_id:
-            return  # our own, read back
-        current = self.partitions.remote.get(tp)
-        if current is None or meta.get("published_at", 0) >= current.meta.get("published_at", 0):
-            self.partitions.remote[tp] = Remote(partial, meta, time.time())
+        await PartialsReader(self.settings, self.partitions, self.worker_id).run()
 
     # -- consume loop -----------------------------------------------------------------------
     async def run(self) -> None:
@@ -320,11 +204,11 @@ class InputConsumer:
     async def _session(self) -> None:
         kafka, worker = self.settings.kafka, self.settings.worker
         await self.ensure_topics()
-        servers = _servers(kafka.bootstrap)
-        producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all",
+        bootstrap = servers(kafka.bootstrap)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
                                     max_request_size=STATE_RECORD_MAX_BYTES,
                                     client_id=f"{worker.app_id}-state")
-        consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=worker.app_id,
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=worker.app_id,
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     client_id=f"{worker.app_id}-input",
                                     max_poll_records=worker.max_batch)
