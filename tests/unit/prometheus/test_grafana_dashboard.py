@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from streams.prometheus import Pipeline
 from tests.unit.prometheus.support import ALL_RULES, ROOT
-from tests.unit.streams.prometheus_support import fed_engine, registry
+from tests.unit.streams.prometheus.support import fed_engine, registry
 
 
 def _exported_names() -> set[str]:

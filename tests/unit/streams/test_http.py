@@ -9,7 +9,7 @@ import asyncio
 import time
 
 from tests.support import run_async
-from tests.unit.streams.worker_support import http_get, make
+from tests.unit.streams.worker.support import http_get, make
 
 
 def test_a_client_that_sends_nothing_or_half_a_header_is_disconnected():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import run_async
-from tests.unit.streams.worker_support import http_get, make
+from tests.unit.streams.worker.support import http_get, make
 
 
 @pytest.mark.parametrize("path", ["/api/v1/snapshot", "/metrics"])

@@ -4,7 +4,7 @@ worker owns only."""
 from __future__ import annotations
 
 from streams.prometheus import Pipeline
-from tests.unit.streams.prometheus_support import registry
+from tests.unit.streams.prometheus.support import registry
 
 
 def test_pipeline_health_per_owned_partition_only() -> None:

@@ -4,7 +4,7 @@ partition, with the segment's SL threshold as a bucket edge of the wait histogra
 from __future__ import annotations
 
 from streams.prometheus import Pipeline
-from tests.unit.streams.prometheus_support import registry
+from tests.unit.streams.prometheus.support import registry
 
 
 def test_counters_start_at_zero_for_every_segment_of_every_owned_partition() -> None:

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from streams.adapters.simulator import Simulator, default_models
 from streams.core.engine import DEQUEUE_REASONS, TOTALS_BUCKETS, wait_bucket_edges_ms
 from streams.prometheus import Pipeline
-from tests.unit.streams.prometheus_support import (
+from tests.unit.streams.prometheus.support import (
     COUNTERS,
     START,
     _sample_with_everything,
@@ -21,7 +21,7 @@ from tests.unit.streams.prometheus_support import (
     registry,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def test_gauges_and_counters_come_from_the_snapshot_and_the_totals() -> None:

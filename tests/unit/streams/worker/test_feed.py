@@ -14,7 +14,7 @@ from streams.config import KafkaSettings
 from streams.core.timefmt import rfc3339
 from streams.worker import Runtime
 from tests.support import run_async
-from tests.unit.streams.worker_support import NOW, http_get, make, queued
+from tests.unit.streams.worker.support import NOW, http_get, make, queued
 from wallboard.settings import Settings
 
 

@@ -11,7 +11,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from streams.prometheus import MetricsRenderer, Pipeline
-from tests.unit.streams.prometheus_support import _sample_with_everything, fed_engine, registry
+from tests.unit.streams.prometheus.support import _sample_with_everything, fed_engine, registry
 
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="Debian's promtool not installed")

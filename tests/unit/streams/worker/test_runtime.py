@@ -15,7 +15,7 @@ import orjson
 
 from streams.core.config import EngineSettings
 from tests.support import run_async
-from tests.unit.streams.worker_support import http_get, make, queued
+from tests.unit.streams.worker.support import http_get, make, queued
 
 
 def test_snapshots_are_computed_once_per_interval_and_served_from_cache():

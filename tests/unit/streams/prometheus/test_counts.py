@@ -9,7 +9,7 @@ from streams.adapters.simulator import Simulator, default_models
 from streams.core.config import EngineSettings
 from streams.core.partitions import Partitions
 from streams.prometheus import CheckpointedTotals, ProcessCounts
-from tests.unit.streams.prometheus_support import START, _State, fed_engine
+from tests.unit.streams.prometheus.support import START, _State, fed_engine
 
 
 def test_consumed_counts_start_at_zero_with_the_process_and_never_go_down() -> None:

@@ -14,7 +14,7 @@ from streams.adapters.simulator import Simulator, default_models
 from streams.core.config import EngineSettings
 from streams.core.engine import Engine
 from streams.prometheus import Pipeline
-from tests.unit.streams.prometheus_support import START, fed_engine, registry
+from tests.unit.streams.prometheus.support import START, fed_engine, registry
 
 
 def test_zero_is_exported_and_undefined_is_absent() -> None:
