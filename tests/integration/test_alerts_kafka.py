@@ -79,13 +79,9 @@ def _until(predicate, what: str, timeout_s: float = 30.0):
         time.sleep(0.1)
 
 
-def test_kill_9_while_firing_no_second_page_and_the_resolve_arrives(kafka, tmp_path):
-    snapshots = SnapshotServer()
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api/v1"
-    with Receiver() as pages:
-        config = tmp_path / "wallboard.toml"
-        config.write_text(f"""
+def _alerts_config(tmp_path, snapshots: SnapshotServer, port: int, pages: Receiver):
+    config = tmp_path / "wallboard.toml"
+    config.write_text(f"""
 [alerts]
 eval_interval = "0.2s"
 source = "{snapshots.url}"
@@ -101,27 +97,47 @@ apprise = ["json://127.0.0.1:{pages.port}/page"]
 figure = "now.oldest_wait_s"
 above = 60
 """)
-        argv = [sys.executable, "-m", "wallboard", "alerts", "--config", str(config),
-                "--bootstrap", kafka.bootstrap]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        procs: list[subprocess.Popen] = []
+    return config
 
-        def start() -> subprocess.Popen:
-            log = (tmp_path / f"alerts-{len(procs)}.log").open("wb")
-            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,
-                                    stderr=subprocess.STDOUT)
-            procs.append(proc)
-            _until(lambda: proc.poll() is None and _get(f"{api}/health"), "the API")
-            return proc
 
-        def titles(prefix: str) -> list[str]:
-            return [r["body"]["title"] for r in pages.requests
-                    if r["body"]["title"].startswith(prefix)]
+class _AlertsProcesses:
+    """``wallboard alerts`` started (and killed) again and again on one config."""
 
+    def __init__(self, argv: list[str], tmp_path, api: str) -> None:
+        self.argv, self.tmp_path, self.api = argv, tmp_path, api
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self) -> subprocess.Popen:
+        log = (self.tmp_path / f"alerts-{len(self.procs)}.log").open("wb")
+        proc = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        _until(lambda: proc.poll() is None and _get(f"{self.api}/health"), "the API")
+        return proc
+
+    def kill_all(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def _titles(pages: Receiver, prefix: str) -> list[str]:
+    return [r["body"]["title"] for r in pages.requests if r["body"]["title"].startswith(prefix)]
+
+
+def test_kill_9_while_firing_no_second_page_and_the_resolve_arrives(kafka, tmp_path):
+    snapshots = SnapshotServer()
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api/v1"
+    with Receiver() as pages:
+        config = _alerts_config(tmp_path, snapshots, port, pages)
+        alerts = _AlertsProcesses([sys.executable, "-m", "wallboard", "alerts", "--config",
+                                   str(config), "--bootstrap", kafka.bootstrap], tmp_path, api)
         try:
             snapshots.wait_s = 95.0
-            proc = start()
-            _until(lambda: titles("WARNING"), "the page")
+            proc = alerts.start()
+            _until(lambda: _titles(pages, "WARNING"), "the page")
             # the page is in the notification log on the broker (saved after delivery)
             fired = _until(lambda: (v := _get(f"{api}/alerts"))["active"] and
                            v["active"][0]["notified_status"] == "firing" and v, "the log")
@@ -135,28 +151,25 @@ above = 60
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
 
-            proc = start()  # still firing: the restored log says it was paged
+            proc = alerts.start()  # still firing: the restored log says it was paged
             _until(lambda: _get(f"{api}/alerts")["evaluations"] >= 10, "ten evaluations")
             view = _get(f"{api}/alerts")
             assert view["active"][0]["state"] == "firing"
             assert view["active"][0]["started_at"] == fired["active"][0]["started_at"]
-            assert len(titles("WARNING")) == 1, pages.requests  # no second page
+            assert len(_titles(pages, "WARNING")) == 1, pages.requests  # no second page
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
 
             snapshots.wait_s = None  # recovers while no alerts process runs
-            proc = start()
-            _until(lambda: titles("RESOLVED"), "the resolve")
+            proc = alerts.start()
+            _until(lambda: _titles(pages, "RESOLVED"), "the resolve")
             _until(lambda: _get(f"{api}/alerts")["evaluations"] >= 10, "ten evaluations")
-            assert len(titles("RESOLVED")) == 1 and len(titles("WARNING")) == 1
-            assert "long_wait · billing" in titles("RESOLVED")[0]
+            assert len(_titles(pages, "RESOLVED")) == 1 and len(_titles(pages, "WARNING")) == 1
+            assert "long_wait · billing" in _titles(pages, "RESOLVED")[0]
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=15) == 0
         finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            alerts.kill_all()
             snapshots.close()
 
 
