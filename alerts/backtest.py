@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from streams.core.compute import ComputeStats, snapshots
 from streams.core.config import EngineSettings
+from streams.core.timefmt import parse_as_of
 
 from .config import AlertSettings
 from .core import FIRING, RESOLVED, AlertEngine
@@ -69,7 +69,10 @@ class BacktestResult:
 
 
 def _epoch(as_of: str) -> float:
-    return datetime.fromisoformat(as_of.replace("Z", "+00:00")).timestamp()
+    parsed = parse_as_of(as_of)
+    if parsed is None:  # pragma: no cover - the engine writes every as_of
+        raise ValueError(f"not an RFC 3339 instant: {as_of!r}")
+    return parsed.timestamp()
 
 
 def run_backtest(lines: Iterable[bytes], engine_settings: EngineSettings,

@@ -1,7 +1,8 @@
 """The one way this project writes and reads instants: RFC 3339.
 
 :func:`rfc3339` writes event times (UTC, ``Z``, milliseconds by default; the adapters keep
-microseconds or a local offset), :func:`parse_as_of` reads a snapshot's ``as_of``.
+microseconds or a local offset), :func:`parse_as_of` reads a snapshot's instants (``as_of``,
+a partition's ``last_event``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ worker owns (lag, event time, checkpoint age, stale partitions) and the worker's
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from prometheus_client.core import (
@@ -18,6 +17,7 @@ from prometheus_client.core import (
     Metric,
 )
 
+from ..core.timefmt import parse_as_of
 from .pipeline import PREFIX, Pipeline
 
 __all__ = ["DEAD_LETTER_CLASSES", "ENGINE_OUTCOMES", "FOLDED_KINDS", "health_families"]
@@ -100,10 +100,10 @@ def _partitions(snapshot: Mapping[str, Any], pipe: Pipeline) -> Iterator[Metric]
         owned.add_metric(lv, 1)
         if part.get("lag") is not None:
             lag.add_metric(lv, part["lag"])
-        if part.get("last_event"):
-            ts = datetime.fromisoformat(part["last_event"].replace("Z", "+00:00"))
-            last.add_metric(lv, ts.timestamp())
-            event_lag.add_metric(lv, max(0.0, pipe.now - ts.timestamp()))
+        last_event = parse_as_of(part.get("last_event"))
+        if last_event is not None:
+            last.add_metric(lv, last_event.timestamp())
+            event_lag.add_metric(lv, max(0.0, pipe.now - last_event.timestamp()))
         if part.get("checkpoint_age_s") is not None:
             ckpt.add_metric(lv, part["checkpoint_age_s"])
     stale = GaugeMetricFamily(f"{p}_stale_partitions", "Partitions whose figures may be "
