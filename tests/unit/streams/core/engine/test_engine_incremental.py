@@ -1,8 +1,8 @@
 """The snapshot's incremental paths change no figure.
 
 A snapshot reuses what the previous one computed: a cell's window sums while no record of the
-cell changed and none entered or left a window (``_Cell.cache``), the segments' column sums
-plus the rows that changed, the agents per segment plus the groups that changed, and, as of
+cell changed and none entered or left a window (``Cell.window_cache``), the segments' column
+sums plus the rows that changed, the agents per segment plus the groups that changed, and, as of
 an instant at or after every event, only the calls with a visit still open. Each test
 interleaves applying events with snapshots at moving instants (forwards, repeated,
 backwards, across a day boundary) and compares every snapshot with a *cold* one: a fresh
