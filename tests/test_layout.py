@@ -47,3 +47,21 @@ def test_functions_are_short(path):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert not long, f"{_name(path)}: " + "; ".join(long)
+
+
+TOP_PACKAGES = {"wallboard", "streams", "dashboard", "alerts", "schemas", "infra"}
+
+
+def test_no_private_name_is_imported_across_packages():
+    crossing = []
+    for path in _modules():
+        top = path.relative_to(ROOT).parts[0]
+        if top not in TOP_PACKAGES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                source = node.module.split(".")[0]
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                if source in TOP_PACKAGES and source != top and private:
+                    crossing.append(f"{_name(path)}: {node.module} {private}")
+    assert not crossing, crossing
