@@ -8,7 +8,8 @@ Each checkout runs the script with its own ``.venv/bin/python`` (set one up with
 ``git worktree add /tmp/old REV`` and ``bash scripts/setup.sh`` in it). The figures read from
 the output: ``compute.py``'s engine events/s, ``snapshot.py``'s live/idle/cold/waiting
 snapshot times, ``worker.py``'s catch-up events/s and ratio and the live p99 at 2 000 and
-5 000 events/s. Prints each round and, per figure, the medians and new/old.
+5 000 events/s. Prints each round and, per figure, the medians, their ratio new/old, and the
+geometric mean of the rounds' own ratios (each round runs both, one right after the other).
 """
 
 from __future__ import annotations
@@ -80,10 +81,12 @@ def main() -> None:
     print(f"\nmedians over {args.rounds} rounds (old: {args.old}, new: {args.new}):")
     for name, _, higher in FIGURES[args.script]:
         if name in got["old"] and name in got["new"]:
-            old, new = statistics.median(got["old"][name]), statistics.median(got["new"][name])
+            olds, news = got["old"][name], got["new"][name]
+            old, new = statistics.median(olds), statistics.median(news)
+            paired = statistics.geometric_mean(n / o for o, n in zip(olds, news, strict=False))
             better = "higher" if higher else "lower"
-            print(f"  {name:<30} old {old:12,.2f}  new {new:12,.2f}  new/old {new / old:6.3f} "
-                  f"({better} is better)")
+            print(f"  {name:<30} old {old:12,.2f}  new {new:12,.2f}  new/old {new / old:6.3f}; "
+                  f"per round {paired:6.3f} ({better} is better)")
 
 
 if __name__ == "__main__":
