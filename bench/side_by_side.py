@@ -7,9 +7,10 @@ compared as ratios (these machines are noisy: only figures from the same run com
 Each checkout runs the script with its own ``.venv/bin/python`` (set one up with
 ``git worktree add /tmp/old REV`` and ``bash scripts/setup.sh`` in it). The figures read from
 the output: ``compute.py``'s engine events/s, ``snapshot.py``'s live/idle/cold/waiting
-snapshot times, ``worker.py``'s catch-up events/s and ratio and the live p99 at 2 000 and
-5 000 events/s. Prints each round and, per figure, the medians, their ratio new/old, and the
-geometric mean of the rounds' own ratios (each round runs both, one right after the other).
+snapshot times, ``worker.py``'s catch-up events/s and ratio and the live p50 and p99 at
+2 000 and 5 000 events/s. Prints each round and, per figure, the medians, their ratio
+new/old, and the geometric mean of the rounds' own ratios (each round runs both, one right
+after the other).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ FIGURES: dict[str, list[tuple[str, str, bool]]] = {
     "worker.py": [
         ("worker catch-up events/s", r"backlog catch-up\): ([\d,]+) events/s", True),
         ("ratio to bare aiokafka", r"ratio to bare aiokafka ([\d.]+)", True),
+        ("live 2000/s p50 ms", r"live 2000/s, 1 worker.*?p50 (\d+) ms", False),
         ("live 2000/s p99 ms", r"live 2000/s, 1 worker.*?p99 (\d+) ms", False),
+        ("live 5000/s p50 ms", r"live 5000/s, 1 worker.*?p50 (\d+) ms", False),
         ("live 5000/s p99 ms", r"live 5000/s, 1 worker.*?p99 (\d+) ms", False),
     ],
 }
