@@ -57,7 +57,7 @@ class KafkaStateStore:
         from kafka.admin import NewTopic
         from kafka.errors import TopicAlreadyExistsError
 
-        from infra.broker import client_timeout_ms, kafka_client
+        from infra.clients import client_timeout_ms, kafka_client
 
         admin = kafka_client(KafkaAdminClient, self.bootstrap, timeout_s=self.timeout_s,
                              client_id="wallboard-alerts-admin",
@@ -75,7 +75,8 @@ class KafkaStateStore:
         """Every key's latest value, reading the topic from the beginning to its end."""
         from kafka import KafkaConsumer, TopicPartition
 
-        from infra.broker import BrokerError, client_timeout_ms, kafka_client
+        from infra.clients import client_timeout_ms, kafka_client
+        from infra.errors import BrokerError
 
         self.ensure_topic()
         consumer = kafka_client(KafkaConsumer, self.bootstrap, timeout_s=self.timeout_s,
@@ -111,7 +112,7 @@ class KafkaStateStore:
         if self._producer is None:
             from kafka import KafkaProducer
 
-            from infra.broker import kafka_client
+            from infra.clients import kafka_client
 
             self._producer = kafka_client(KafkaProducer, self.bootstrap,
                                           timeout_s=self.timeout_s,

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import orjson
 
-from infra.broker import free_port
+from infra.clients import free_port
 from streams.config import KafkaSettings, WorkerSettings
 from streams.core.config import EngineSettings
 from streams.core.timefmt import rfc3339

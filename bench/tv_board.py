@@ -125,7 +125,8 @@ class _Stack:
     """Broker, worker fed 15 minutes of history, and the timed wallboard, in a temp dir."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from infra.broker import BrokerSpec, KafkaBroker, free_port
+        from infra.broker import BrokerSpec, KafkaBroker
+        from infra.clients import free_port
 
         self.args = args
         self.tmp = Path(tempfile.mkdtemp(prefix="wallboard-bench-"))
@@ -157,7 +158,7 @@ class _Stack:
 
     def start(self) -> None:
         """Start everything; return once the worker has caught up with the history."""
-        from infra.broker import create_topics
+        from infra.clients import create_topics
         from streams.adapters.simulator import Simulator, story_models
         from streams.config import KafkaSettings
         from streams.producer import EventProducer

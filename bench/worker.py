@@ -160,7 +160,7 @@ def live(kafka, config: Path, port: int, rate: int, seconds: float, tmp: Path,  
          workers: int = 1) -> dict:
     """Produce at ``rate`` events/s; measure produce -> visible with markers, on the first
     worker's (global) snapshot, with ``workers`` workers in the group."""
-    from infra.broker import free_port
+    from infra.clients import free_port
 
     procs = [start_worker(config, tmp / f"live-{rate}-{workers}.log")]
     procs += [start_worker(config, tmp / f"live-{rate}-{workers}-{i}.log", free_port())
@@ -272,7 +272,8 @@ def _catchup(kafka, config: Path, port: int, n: int, tmp: Path,  # noqa: ANN001
 
 def main() -> None:
     args = _parse_args()
-    from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+    from infra.broker import BrokerSpec, KafkaBroker
+    from infra.clients import create_topics, free_port
     from streams.config import KafkaSettings
 
     tmp = Path(tempfile.mkdtemp(prefix="wallboard-bench-worker-"))

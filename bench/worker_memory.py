@@ -40,10 +40,10 @@ def rss_kib(pid: int) -> tuple[int, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", default="1000000,5000000")
-    args = ap.parse_args()
-    steps = [int(x) for x in args.steps.split(",")]
+    steps = [int(x) for x in ap.parse_args().steps.split(",")]
 
-    from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+    from infra.broker import BrokerSpec, KafkaBroker
+    from infra.clients import create_topics, free_port
     from streams.adapters.simulator import Simulator, default_models
     from streams.config import KafkaSettings
     from streams.producer import EventProducer

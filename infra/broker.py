@@ -8,8 +8,7 @@ The same code serves ``wallboard kafka start|stop|status`` and the pytest sessio
 the tests exercise exactly what a user runs. The rooms of ``infra``:
 
 * ``infra.broker`` (here): the broker process: :class:`BrokerSpec` (where and how it runs),
-  :class:`KafkaBroker` (start, stop, status) and its heap and cluster id; it re-exports what
-  the other packages import from ``infra.broker``;
+  :class:`KafkaBroker` (start, stop, status) and its heap and cluster id;
 * ``infra.jars``: the Maven class path and the cache home (:func:`default_home`);
 * ``infra.pidfile``: the pid file and ``/proc``: which process is ours;
 * ``infra.clients``: kafka-python client options, reachability, :func:`create_topics`, ports;
@@ -30,37 +29,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from infra.clients import (
-    answers_metadata,
-    client_timeout_ms,
-    connect_reason,
-    create_topics,
-    free_port,
-    kafka_client,
-    port_free,
-    wait_reachable,
-)
-from infra.errors import BrokerError, BrokerUnavailable
+from infra.clients import answers_metadata, port_free
+from infra.errors import BrokerError
 from infra.jars import _packaged, default_home, resolve_classpath
 from infra.pidfile import PidRecord, _pid_alive, _proc_cmdline, _proc_cwd, _proc_start_ticks
 
-__all__ = [
-    "BrokerError",
-    "BrokerSpec",
-    "BrokerStatus",
-    "BrokerUnavailable",
-    "KafkaBroker",
-    "PidRecord",
-    "client_timeout_ms",
-    "connect_reason",
-    "create_topics",
-    "default_home",
-    "free_port",
-    "kafka_client",
-    "port_free",
-    "resolve_classpath",
-    "wait_reachable",
-]
+__all__ = ["BrokerSpec", "BrokerStatus", "KafkaBroker"]
 
 KAFKA_MAIN = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+from infra.broker import BrokerSpec, KafkaBroker
+from infra.clients import create_topics, free_port
 from streams.config import KafkaSettings
 from wallboard.settings import Settings
 

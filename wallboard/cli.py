@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from infra.broker import BrokerError
+from infra.errors import BrokerError
 from streams.core.errors import ConfigError, UsageError
 
 from .commands import REGISTER

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from infra.broker import free_port
+from infra.clients import free_port
 from streams.adapters.simulator import rfc3339
 from streams.config import WorkerSettings
 from streams.producer import EventProducer

@@ -17,7 +17,7 @@ import pytest
 from alerts.config import parse_alerts
 from alerts.core import AlertEngine
 from alerts.delivery import Deliverer
-from infra.broker import free_port
+from infra.clients import free_port
 from tests.support import terminate
 
 BINARY = "/usr/bin/prometheus-alertmanager"

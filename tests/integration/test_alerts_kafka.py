@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.broker import free_port
+from infra.clients import free_port
 from tests.unit.alerts.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,8 @@ from pathlib import Path
 import orjson
 from kafka import KafkaConsumer
 
-from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+from infra.broker import BrokerSpec, KafkaBroker
+from infra.clients import create_topics, free_port
 from streams.adapters.simulator import Simulator, default_models
 from streams.config import KafkaSettings, WorkerSettings
 from streams.producer import EventProducer

@@ -15,7 +15,8 @@ from datetime import datetime
 
 import orjson
 
-from infra.broker import BrokerSpec, KafkaBroker, create_topics, free_port
+from infra.broker import BrokerSpec, KafkaBroker
+from infra.clients import create_topics, free_port
 from schemas import parse_event
 from streams.adapters.simulator import Simulator, default_models
 from streams.config import KafkaSettings, WorkerSettings

@@ -6,7 +6,9 @@ import argparse
 import os
 from pathlib import Path
 
-from infra.broker import BrokerSpec, KafkaBroker, create_topics, default_home, resolve_classpath
+from infra.broker import BrokerSpec, KafkaBroker
+from infra.clients import create_topics
+from infra.jars import default_home, resolve_classpath
 
 from .. import args as types
 from ..settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from infra.broker import port_free
+from infra.clients import port_free
 from streams.core.errors import UsageError
 
 from .. import args as types

@@ -12,16 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.broker import (
-    KAFKA_MAIN,
-    BrokerError,
-    BrokerSpec,
-    KafkaBroker,
-    PidRecord,
-    free_port,
-    min_heap,
-)
-from infra.pidfile import _proc_start_ticks
+from infra.broker import KAFKA_MAIN, BrokerSpec, KafkaBroker, min_heap
+from infra.clients import free_port
+from infra.errors import BrokerError
+from infra.pidfile import PidRecord, _proc_start_ticks
 
 
 @pytest.fixture
