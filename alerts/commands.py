@@ -167,22 +167,18 @@ def _print_text(result: BacktestResult, alerts: AlertSettings, every: float,
 # -- wallboard alerts ------------------------------------------------------------------------
 
 
-def _with_flags(alerts: AlertSettings, options: AlertsOptions) -> AlertSettings | None:
-    """``alerts`` with the flags that override it; None (after the error line) if bad."""
+def _with_flags(alerts: AlertSettings, options: AlertsOptions) -> AlertSettings:
+    """``alerts`` with the flags that override it (checked by their argument types)."""
     changes = {k: v for k, v in (("source", options.source), ("host", options.host),
                                  ("port", options.port), ("state", options.state))
                if v is not None}
-    if changes.get("source") and not changes["source"].startswith(("http://", "https://")):
-        print(f"wallboard alerts: error: --source: expected an http(s) URL, got "
-              f"{changes['source']!r}", file=sys.stderr)
-        return None
     return replace(alerts, **changes)
 
 
 def cmd_alerts(settings: StreamSettings, configured: AlertSettings | None,
                options: AlertsOptions) -> int:
     """Run the alerting process until SIGTERM or SIGINT."""
-    from infra.broker import port_free
+    from infra.clients import port_free
 
     from .delivery import Deliverer
     from .service import AlertService
@@ -191,8 +187,6 @@ def cmd_alerts(settings: StreamSettings, configured: AlertSettings | None,
 
     alerts = _with_flags(alert_settings(configured, options.rules,
                                         timezone=settings.engine.timezone), options)
-    if alerts is None:
-        return 2
     if not port_free(alerts.host, alerts.port):
         print(f"wallboard alerts: error: port {alerts.port} on {alerts.host} is already in use "
               "(alerts.port)", file=sys.stderr)

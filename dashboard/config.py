@@ -10,6 +10,7 @@ from streams.core.checks import DAY_S, check_port, check_range, read_section
 from streams.core.errors import ConfigError
 
 from .boards import BoardSpec, parse_boards
+from .i18n import LANGUAGES
 
 __all__ = ["DashboardSettings", "parse_dashboard"]
 
@@ -38,8 +39,9 @@ class DashboardSettings:
         if self.alerts_url and not self.alerts_url.startswith(("http://", "https://")):
             raise ConfigError(f"{section}.alerts_url: expected an http(s) URL or \"\", "
                               f"got {self.alerts_url!r}")
-        if self.language not in ("en", "zh-CN"):
-            raise ConfigError(f"{section}.language: must be en or zh-CN, got {self.language!r}")
+        if self.language not in LANGUAGES:
+            raise ConfigError(f"{section}.language: must be {' or '.join(LANGUAGES)}, "
+                              f"got {self.language!r}")
         if len(self.site_name) > 80:
             raise ConfigError(f"{section}.site_name: at most 80 characters")
         check_range(f"{section}.refresh_ms", self.refresh_ms, 250, 3_600_000)

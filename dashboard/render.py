@@ -22,12 +22,11 @@ from dashboard.formatting import dom_id, fmt_age, fmt_clock, lookup, worst
 from dashboard.freshness import Freshness, banner_text, segment_freshness, snapshot_freshness
 from dashboard.i18n import tr
 from dashboard.tiles import segment_tiles
-from streams.core.config import EngineSettings
+from streams.core.config import ALL_SEGMENT, EngineSettings
 from streams.core.timefmt import parse_as_of
 
 __all__ = ["ALL_SEGMENT", "render", "segment_order"]
 
-ALL_SEGMENT = "all"
 
 
 # --------------------------------------------------------------------------- ordering

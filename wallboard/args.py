@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from schemas.validate import TS_MAX_S, TS_MIN_S, TS_RANGE_TEXT
 from streams.core.checks import check_timezone, parse_duration
@@ -24,6 +24,7 @@ from streams.core.errors import ConfigError
 __all__ = [
     "checked",
     "duration",
+    "every",
     "kafka_flags",
     "number",
     "output_path",
@@ -52,6 +53,9 @@ def checked(check: Callable[[str, str], T], flag: str) -> Callable[[str], T]:
 def duration(flag: str, *, low: float, high: float) -> Callable[[str], float]:
     """``--every 15m`` and the like: :func:`streams.core.checks.parse_duration`."""
     return checked(lambda key, text: parse_duration(key, text, low=low, high=high), flag)
+
+
+every = duration("--every", low=1, high=86400)  # the step of a series: compute, backtest
 
 
 def timezone(text: str) -> str:
@@ -125,7 +129,7 @@ def output_path(text: str) -> str:
     return text
 
 
-def kafka_flags(parser: argparse.ArgumentParser, **kwargs: Any) -> None:
+def kafka_flags(parser: argparse.ArgumentParser) -> None:
     """``--bootstrap HOST:PORT`` (overrides ``kafka.bootstrap``)."""
     parser.add_argument("--bootstrap", metavar="HOST:PORT",
-                        help="Kafka bootstrap servers (kafka.bootstrap)", **kwargs)
+                        help="Kafka bootstrap servers (kafka.bootstrap)")

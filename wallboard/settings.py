@@ -73,7 +73,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
     """Read and validate ``path`` (TOML); ``None`` gives the defaults, validated."""
     base = Settings()
     if path is None:
-        for name in ("kafka", "worker", "dashboard", "engine"):
+        for name in ("kafka", "worker", "dashboard", "engine"):  # [alerts] is None by default
             getattr(base, name).validate(name)
         return base
     path = Path(path)

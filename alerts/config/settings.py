@@ -8,14 +8,13 @@ tables by their rooms (:mod:`.delivery`, :mod:`.rules`, :mod:`.schedules`,
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from streams.core.checks import check_timezone, parse_duration
+from streams.core.checks import WEEK_S, check_timezone, check_topic, parse_duration
 from streams.core.errors import ConfigError
 
 from .delivery import DeliverySettings, parse_delivery
@@ -88,12 +87,6 @@ def _token(key: str, token: Any) -> str:
     return token
 
 
-def _topic(key: str, topic: Any) -> str:
-    if not isinstance(topic, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,249}", topic):
-        raise ConfigError(f"{key}: not a valid Kafka topic name: {topic!r}")
-    return topic
-
-
 def _state(key: str, state: Any) -> str:
     if state not in ("kafka", "memory"):
         raise ConfigError(f"{key}: must be kafka or memory, got {state!r}")
@@ -124,10 +117,10 @@ _FIELDS: tuple[Field, ...] = (
     ("host", "host", _host),
     ("port", "port", _whole(1, 65535)),
     ("api_token", "api_token", _token),
-    ("topic", "topic", _topic),
+    ("topic", "topic", check_topic),
     ("state", "state", _state),
     ("group_by", "group_by", lambda k, v: strings(k, v, allow_empty=True)),
-    ("repeat_interval", "repeat_interval_s", lambda k, v: parse_duration(k, v, low=1)),
+    ("repeat_interval", "repeat_interval_s", _between(1, WEEK_S)),
     ("send_resolved", "send_resolved", _flag),
     ("lease_evaluations", "lease_evaluations", _whole(2, 1000)),
     ("resolved_retention", "resolved_retention_s", parse_duration),

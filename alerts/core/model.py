@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from operator import attrgetter
 
+from streams.core.config import ALL_SEGMENT
+
 from ..config import Matcher, parse_matcher
 
 __all__ = ["ALL", "FIRING", "INACTIVE", "PENDING", "RESOLVED", "TRACKED", "Instance", "Notice",
            "Silence", "fingerprint", "identity", "labels", "tracked"]
 
-ALL = "all"
+ALL = ALL_SEGMENT  # the whole centre's segment
 INACTIVE, PENDING, FIRING, RESOLVED = "inactive", "pending", "firing", "resolved"
 # the fields whose change is persisted (state and notification log, not every value)
 TRACKED = ("state", "severity", "peak", "pending_since", "started_at", "resolved_at",

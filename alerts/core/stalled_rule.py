@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from streams.core.checks import DAY_S, parse_duration
+from streams.core.config import parse_window
 from streams.core.errors import ConfigError
 
 from ..config.fields import finite
@@ -32,9 +32,10 @@ class _Activity:
 
 @lru_cache(maxsize=1024)
 def _window_s(name: str) -> float | None:
-    """The length of the window ``name`` ("5m", "60m"), None for "today" and the like."""
+    """The length of the engine window ``name`` ("5m", "60m"), None for "today" and the
+    like (read as the engine reads ``engine.windows``)."""
     try:
-        return parse_duration("window", name, low=1, high=DAY_S)
+        return float(parse_window("window", name)[1])
     except ConfigError:
         return None
 

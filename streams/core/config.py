@@ -50,15 +50,11 @@ class SegmentPolicy:
     default_aht_s: float = 300.0
 
     def validate(self, section: str) -> None:
-        if not 0 <= self.sl_threshold_s <= DAY_S:
-            raise ConfigError(f"{section}.sl_threshold_s: must be >= 0 and <= {DAY_S:g}, "
-                              f"got {self.sl_threshold_s}")
+        check_range(f"{section}.sl_threshold_s", self.sl_threshold_s, 0, DAY_S)
         if not 0 < self.sl_target < 1:
             raise ConfigError(f"{section}.sl_target: must be a fraction in (0, 1), "
                               f"got {self.sl_target}")
-        if not 0 <= self.short_abandon_s <= DAY_S:
-            raise ConfigError(f"{section}.short_abandon_s: must be >= 0 and <= {DAY_S:g}, "
-                              f"got {self.short_abandon_s}")
+        check_range(f"{section}.short_abandon_s", self.short_abandon_s, 0, DAY_S)
         if self.abandon_policy not in ABANDON_POLICIES:
             raise ConfigError(f"{section}.abandon_policy: must be one of "
                               f"{', '.join(ABANDON_POLICIES)}, got {self.abandon_policy!r}")
@@ -92,9 +88,7 @@ class EngineSettings:
     def validate(self, section: str) -> None:
         check_timezone(f"{section}.timezone", self.timezone)
         check_range(f"{section}.max_future_s", self.max_future_s, 0, DAY_S, low_open=True)
-        if not 0 <= self.max_lateness_s <= DAY_S:
-            raise ConfigError(f"{section}.max_lateness_s: must be >= 0 and <= {DAY_S:g}, "
-                              f"got {self.max_lateness_s}")
+        check_range(f"{section}.max_lateness_s", self.max_lateness_s, 0, DAY_S)
         check_range(f"{section}.max_visit_s", self.max_visit_s, 0, 7 * DAY_S, low_open=True)
         # all + other + the configured segments must fit, with room for at least one queue
         check_range(f"{section}.max_segments", self.max_segments, len(self.segments) + 3,

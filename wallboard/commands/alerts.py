@@ -6,13 +6,13 @@ import argparse
 from pathlib import Path
 
 from alerts import commands
+from alerts.config.fields import http_url
 
 from .. import args as types
 from ..settings import Settings
 
 __all__ = ["add", "alerts_options", "backtest_options", "cmd_alerts", "cmd_backtest"]
 
-every = types.duration("--every", low=1, high=86400)
 warmup = types.duration("--warmup", low=0, high=366 * 86400)
 
 
@@ -28,7 +28,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     types.kafka_flags(p)
     p.add_argument("--rules", metavar="FILE", help="a rule file ([alerts] table or its keys) "
                    "instead of the [alerts] section of --config")
-    p.add_argument("--source", metavar="URL", help="the worker's snapshot URL (alerts.source)")
+    p.add_argument("--source", metavar="URL", type=types.checked(http_url, "--source"),
+                   help="the worker's snapshot URL (alerts.source)")
     p.add_argument("--host", help="API listen address (alerts.host)")
     p.add_argument("--port", type=types.port, help="API listen port (alerts.port)")
     p.add_argument("--state", choices=["kafka", "memory"],
@@ -44,7 +45,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         "have fired, then a summary per rule.")
     b.add_argument("--events", required=True, metavar="FILE.jsonl[.gz]")
     b.add_argument("--rules", metavar="FILE", help="a rule file instead of --config's [alerts]")
-    b.add_argument("--every", type=every, default=60.0, metavar="DURATION",
+    b.add_argument("--every", type=types.every, default=60.0, metavar="DURATION",
                    help="evaluate every this much event time (default: 60s)")
     b.add_argument("--warmup", type=warmup, default=0.0, metavar="DURATION",
                    help="learn from the first DURATION of the file (e.g. 1d, 7d), then "

@@ -14,7 +14,6 @@ from ..settings import Settings
 
 __all__ = ["add", "cmd_compute"]
 
-every = types.duration("--every", low=1, high=86400)
 
 
 def cmd_compute(settings: Settings, args: argparse.Namespace) -> int:
@@ -71,7 +70,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--events", required=True, metavar="FILE.jsonl[.gz]")
     c.add_argument("--as-of", type=types.timestamp, action="append", metavar="TIMESTAMP",
                    help="RFC 3339 instant; repeat for several (default: the newest event)")
-    c.add_argument("--every", type=every, metavar="DURATION",
+    c.add_argument("--every", type=types.every, metavar="DURATION",
                    help="a series, e.g. 60s or 15m: every multiple of it from the first "
                    "event to the last (never past it)")
     c.add_argument("--from", dest="start", type=types.timestamp, metavar="TIMESTAMP",

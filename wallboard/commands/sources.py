@@ -30,7 +30,7 @@ def cmd_asterisk(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_replay_bank(settings: Settings, args: argparse.Namespace) -> int:
     """Replay the Anonymous Bank call table into Kafka or a JSON Lines file."""
     options = bank.BankOptions(args.csv, output=args.output,
-                               timezone=args.timezone or bank.DEFAULT_TIMEZONE, days=args.days)
+                               timezone=args.timezone, days=args.days)
     return bank.run_replay_bank(settings.kafka, options)
 
 

@@ -58,7 +58,7 @@ def run_replay_bank(kafka: KafkaSettings, options: BankOptions) -> int:
     path = Path(options.csv)
     if not path.is_file():
         return _error(f"{path}: no such file")
-    tz = options.timezone or DEFAULT_TIMEZONE
+    tz = options.timezone
     stats = BankStats()
     try:
         fh = path.open(encoding="utf-8-sig", newline="")
