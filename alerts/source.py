@@ -34,7 +34,7 @@ class HttpSnapshotSource:
     (no proxies: it is a local service)."""
 
     def __init__(self, url: str, timeout_s: float = 5.0) -> None:
-        self.url, self.timeout_s = url, timeout_s
+        self.url = url
         self._client = JsonClient(url, timeout_s=timeout_s)
 
     def describe(self) -> str:

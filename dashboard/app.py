@@ -138,18 +138,18 @@ def serve(settings: DashboardSettings, engine: EngineSettings, *,
     """Poll the worker (and the alerting API, when configured) and serve the wallboard until
     Ctrl-C (werkzeug, threaded). The port is bound before anything starts: a taken port
     raises :class:`PortInUse`."""
-    d = settings
-    poller = SnapshotPoller(d.snapshot_url, interval_s=d.poll_interval_s)
-    alerts = (SnapshotPoller(d.alerts_url, interval_s=max(2.0, d.refresh_ms / 1000),
-                             accept_list=True) if d.alerts_url else None)
-    app = create_app(poller, settings=d, engine=engine, history=History(),
+    poller = SnapshotPoller(settings.snapshot_url, interval_s=settings.poll_interval_s)
+    alerts = (SnapshotPoller(settings.alerts_url, interval_s=max(2.0, settings.refresh_ms / 1000),
+                             accept_list=True) if settings.alerts_url else None)
+    app = create_app(poller, settings=settings, engine=engine, history=History(),
                      alerts=alerts, reload_after_s=reload_after_s)
-    server = listen(app.server, d.host, d.port, http_timeout_s=d.http_timeout_s)
+    server = listen(app.server, settings.host, settings.port,
+                    http_timeout_s=settings.http_timeout_s)
     try:
         poller.start()
         if alerts is not None:
             alerts.start()
-        print(_listening_line(d, server.port, app.wallboard_model.boards), flush=True)
+        print(_listening_line(settings, server.port, app.wallboard_model.boards), flush=True)
         serve_until_stopped(server)
     finally:
         server.server_close()

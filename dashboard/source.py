@@ -50,9 +50,7 @@ class SnapshotPoller:
         if interval_s <= 0:
             raise ValueError("interval_s must be > 0")
         self._client = JsonClient(url, timeout_s=timeout_s, use_env_proxies=use_env_proxies)
-        self.url = url
         self.interval_s = interval_s
-        self.timeout_s = timeout_s
         self._now = now
         self._lock = threading.Lock()
         self._snapshot: dict | None = None
@@ -93,7 +91,7 @@ class SnapshotPoller:
     def poll_once(self) -> bool:
         """Fetch once and update the state; True when a good snapshot was stored."""
         try:
-            snapshot = self._fetch()
+            snapshot = self._client.get(accept_list=self._accept_list)
         except Exception as exc:  # any failure is shown in the banner, never raised
             with self._lock:
                 self._error = describe_error(exc)
@@ -109,9 +107,6 @@ class SnapshotPoller:
         return True
 
     # ------------------------------------------------------------------ internals
-
-    def _fetch(self) -> Any:
-        return self._client.get(accept_list=self._accept_list)
 
     def _run(self) -> None:
         while not self._stop.is_set():

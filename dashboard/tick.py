@@ -76,7 +76,11 @@ class BoardUpdate:
         return cls(**{**blank, **changed})
 
     def values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self))
+        return tuple(getattr(self, name) for name in _NAMES)
+
+
+_NAMES = tuple(f.name for f in fields(BoardUpdate))  # the outputs' order, once
+_TILE_OUT, _AGE_OUT = _NAMES.index("tile_classes"), _NAMES.index("age_children")
 
 
 def board_tick(model: Model, default_lang: str, n_intervals: int | None,
@@ -178,6 +182,5 @@ def detail_tick(model: Model, default_lang: str, pathname: str | None, search: s
 def page_ids(outputs_list: list) -> tuple[list[dict], list[dict]]:
     """The ids of the tile and of the segment-age elements the page has, from the board
     callback's ``ctx.outputs_list``."""
-    names = [f.name for f in fields(BoardUpdate)]
-    return ([out["id"] for out in outputs_list[names.index("tile_classes")]],
-            [out["id"] for out in outputs_list[names.index("age_children")]])
+    return ([out["id"] for out in outputs_list[_TILE_OUT]],
+            [out["id"] for out in outputs_list[_AGE_OUT]])

@@ -130,7 +130,7 @@ class Runtime:
         as_of = self.as_of()
         local = parts.local_partials(as_of)
         snap = parts.merged(local, round(as_of * 1000))
-        snap["freshness"] = self.freshness_block(parts.freshness(now))
+        snap["freshness"] = self.feed_health.freshness_block(parts.freshness(now))
         self._outgoing = self._encode_partials(local, now)
         self._frozen = (self._totals.update(parts.states), self._consumed.update(parts.states))
         return (time.perf_counter() - started, snap, dict(parts.counts), dict(parts.outcomes),
@@ -159,14 +159,6 @@ class Runtime:
             if watermark is not None:
                 return watermark / 1000
         return self.clock()
-
-    def freshness_block(self, partitions: list[dict]) -> dict[str, Any]:
-        """The snapshot's ``freshness`` block (:meth:`FeedHealth.freshness_block`)."""
-        return self.feed_health.freshness_block(partitions)
-
-    def feed_block(self) -> dict[str, Any]:
-        """The snapshot's ``feed`` block (:meth:`FeedHealth.feed_block`)."""
-        return self.feed_health.feed_block()
 
     def _render(self, version: int, frozen: tuple[float, dict, dict, dict, dict],
                 feed: dict) -> Published:
@@ -197,12 +189,11 @@ class Runtime:
         return self._renderer.encode(published.snapshot, published.pipeline, accept)
 
     async def publish_once(self) -> Published:
-        loop = asyncio.get_running_loop()
         async with self.lock:
-            frozen = await loop.run_in_executor(self._executor, self._freeze)
+            frozen = await self.in_thread(self._freeze)
         version = (self.published.version + 1) if self.published else 1
-        published = await loop.run_in_executor(self._executor, self._render, version, frozen,
-                                               self.feed_block())
+        published = await self.in_thread(self._render, version, frozen,
+                                         self.feed_health.feed_block())
         self.published = published
         self._log_folding(published.folded)
         outgoing, self._outgoing = self._outgoing, {}
@@ -268,10 +259,6 @@ class Runtime:
     async def probe_broker(self) -> bool:
         """Probe the bootstrap servers once (:meth:`FeedHealth.probe_broker`)."""
         return await self.feed_health.probe_broker()
-
-    def health(self) -> dict[str, Any]:
-        """What ``/api/v1/health`` answers (:meth:`Endpoints.health`)."""
-        return self.endpoints.health()
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
