@@ -96,6 +96,8 @@ class MinuteBucket:
         agg = self.aggregate()
         if self.newest <= t:
             return agg.sums, agg.histogram, None
+        if self.oldest > t:  # every record is after t: no prefix sums needed
+            return 0, 0, self.oldest
         times, cum_sums, cum_hists, _ = self.prefix()
         i = bisect.bisect_right(times, t)  # a record is newer than t: times[i] is the first
         return cum_sums[i], cum_hists[i], times[i]

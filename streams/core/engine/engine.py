@@ -12,7 +12,7 @@ from ..config import EngineSettings
 from .agents import Agents
 from .calls import Call
 from .cells import Cell
-from .clock import FOREVER, NEVER, Days, to_ms
+from .clock import FOREVER, MINUTE_MS, NEVER, Days, to_ms
 from .dedup import Dedup
 from .maintenance import MAINTAIN_EVERY_MS, Maintenance
 from .merge import Partial, SegmentPart, SnapshotMerger, window_lengths
@@ -31,14 +31,13 @@ class Engine(Maintenance, Checkpoint):
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = s = settings or EngineSettings()
         self.windows: tuple[tuple[str, int], ...] = s.windows
-        longest = max([length for _, length in s.windows] + [3600])
         self._lateness_ms = to_ms(s.max_lateness_s)
         self._max_visit_ms = to_ms(s.max_visit_s)
         self._future_ms = to_ms(s.max_future_s)
-        # Everything a query at t >= watermark - max_future_s can touch, plus a minute.
-        self._horizon_ms = (longest + 60) * 1000 + self._future_ms + self._lateness_ms
         self._days = Days(s.tz)
-        self._lengths = window_lengths(s)
+        self._lengths = window_lengths(s)  # the windows' and the forecast's (1 h), ms
+        # Everything a query at t >= watermark - max_future_s can touch, plus a minute.
+        self._horizon_ms = max(self._lengths) + MINUTE_MS + self._future_ms + self._lateness_ms
         self._segments = Segments(s)
         self._agents = Agents(self._segments, s.max_queues_per_agent)
         self._dedup = Dedup()

@@ -26,7 +26,7 @@ from .aggregates import (
     C_WAIT_MS,
     Agg,
 )
-from .segments import ALL, CACHE_MAX, OTHER
+from .segments import ALL, CACHE_MAX, OTHER, queue_room
 
 __all__ = ["WINDOW_KEYS", "Partial", "SegmentPart", "SnapshotMerger", "format_as_of",
            "window_lengths"]
@@ -129,7 +129,7 @@ class SnapshotMerger:
         its own, so their union may not; the queues held by the fewest partitions (then by
         name) fold into ``other``, as the engine folds queues past the limit."""
         configured = {seg.name for seg in self.settings.segments}
-        room = self.settings.max_segments - 2 - len(configured - {ALL})
+        room = queue_room(self.settings)
         queues = [n for n in merged if n not in configured and n not in (ALL, OTHER)]
         if len(queues) <= room:
             return

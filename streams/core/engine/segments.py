@@ -10,13 +10,19 @@ from fnmatch import fnmatchcase
 from ..config import ALL_SEGMENT, OTHER_SEGMENT, EngineSettings, SegmentPolicy
 from .cells import Cell
 
-__all__ = ["ALL", "CACHE_MAX", "OTHER", "Segments"]
+__all__ = ["ALL", "CACHE_MAX", "OTHER", "Segments", "queue_room"]
 
 ALL = ALL_SEGMENT
 OTHER = OTHER_SEGMENT
 # Lookup caches keyed by what events bring (queue and attribute values, agents' queue lists)
 # are emptied when they reach this size: a stream of distinct names costs bounded memory.
 CACHE_MAX = 65_536
+
+
+def queue_room(settings: EngineSettings) -> int:
+    """How many queues get a segment of their own: ``max_segments`` less ``all``, ``other``
+    and the configured segments."""
+    return settings.max_segments - 2 - len({seg.name for seg in settings.segments} - {ALL})
 
 
 class Segments:
@@ -33,8 +39,7 @@ class Segments:
         # Queues with a segment of their own, first come first served, at most
         # max_segments - (all + other + configured); the rest fold into ``other``.
         self.queues: set[str] = set()
-        self.room = settings.max_segments - 2 - len(
-            [seg for seg in settings.segments if seg.name != ALL])
+        self.room = queue_room(settings)
         self.other_used = False
         self.folded: Counter[str] = Counter()  # "queue_events", "agent_queues"
 
