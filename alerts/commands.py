@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from streams.config import StreamSettings
 
-from .config import AlertSettings, load_alert_settings
+from .config import AlertSettings, merge_rule_file
 
 if TYPE_CHECKING:  # imported where used: the CLI loads this module for every command
     from .backtest import BacktestResult
@@ -53,10 +53,11 @@ class BacktestOptions:
 
 def alert_settings(configured: AlertSettings | None, rules: str | None, *,
                    timezone: str) -> AlertSettings:
-    """The alert settings: ``--rules FILE``, else ``[alerts]`` of the config
-    (``configured``), else defaults; ``timezone`` is the engine's."""
+    """The alert settings: ``[alerts]`` of the config (``configured``) with ``--rules FILE``
+    merged in (its rules replace the config's, the config's other keys stay: see
+    :func:`alerts.config.merge_rule_file`), else defaults; ``timezone`` is the engine's."""
     if rules:
-        return load_alert_settings(rules, default_timezone=timezone)
+        return merge_rule_file(configured, rules, default_timezone=timezone)
     if configured is not None:
         return configured
     return AlertSettings(timezone=timezone)

@@ -13,8 +13,13 @@ HTTP (aiohttp, bodies up to 16 KiB, one lock around the engine):
 - ``POST /api/v1/silences`` ``{"matchers": [...], "starts"?, "ends" | "for", "author",
   "comment"}``; ``DELETE /api/v1/silences/{id}`` expires one.
 
-Mutating calls need ``Authorization: Bearer <alerts.api_token>``; without a configured token
-they are refused (403).
+The two GET views are rendered once per evaluation and once per operator action, as bytes
+(:class:`Rendered`); a GET sends those bytes and takes no lock, so a crowd of readers costs
+no rendering and never waits for an evaluation. Operator actions run in a worker thread (the
+event loop never waits for the engine's lock). Every request names an accepted ``Host`` and
+every mutating one is ``application/json`` (:mod:`alerts.api_checks`). Mutating calls need
+``Authorization: Bearer <alerts.api_token>``; without a configured token they are refused
+(403). Log lines show request fields escaped (:func:`alerts.api_checks.loggable`).
 """
 
 from __future__ import annotations
@@ -26,24 +31,43 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from aiohttp import web
 
-from streams.core.checks import parse_duration
 from streams.core.errors import ConfigError
 
+from .api_checks import (
+    MAX_BODY,
+    BadRequest,
+    duration,
+    instant,
+    json_body,
+    loggable,
+    middlewares,
+    who,
+)
 from .config import AlertSettings, parse_matcher
 from .core import AlertEngine
 from .delivery import Deliverer
 from .source import SnapshotSource, SourceError
 from .store import StateStore
 
-__all__ = ["AlertService"]
+__all__ = ["AlertService", "Rendered"]
 
 log = logging.getLogger("wallboard.alerts")
-MAX_BODY = 16 * 1024
+_JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The bodies of the GET views, rendered at one instant (``renders`` counts them)."""
+
+    alerts: bytes
+    health: bytes
+    renders: int
 
 
 class AlertService:
@@ -56,32 +80,57 @@ class AlertService:
         self.saved_evaluations = 0
         self.last_error = ""
         self.pages = 0
+        self.rendered = Rendered(b"", b"", 0)
+        self.render()
+
+    def render(self) -> Rendered:
+        """Render the GET views now (after an evaluation or an operator action)."""
+        with self.lock:
+            t = self.clock()
+            view = self.engine.view(t)
+            view.update(saved_evaluations=self.saved_evaluations,
+                        source=self.source.describe(), source_error=self.last_error,
+                        settings=self.settings.redacted())
+            health = {"status": "degraded" if self.last_error else "ok",
+                      "evaluations": self.engine.evaluations,
+                      "source_error": self.last_error}
+            # under the lock: a render never replaces a newer one
+            self.rendered = Rendered(orjson.dumps(view), orjson.dumps(health),
+                                     self.rendered.renders + 1)
+            return self.rendered
 
     def restore(self) -> int:
         records = self.store.load()
         with self.lock:
-            self.engine.restore(records)
+            dropped = self.engine.restore(records)
+        for reason in dropped:
+            log.warning("alerts: dropped a saved %s", loggable(reason, 512))
+        self.render()
         return len(records)
 
-    def tick(self) -> None:
-        t = self.clock()
+    def _fetch(self) -> tuple[dict | None, str]:
         try:
             snap, error = self.source.fetch(), ""
         except SourceError as exc:
             snap, error = None, str(exc)
         if error != self.last_error:
             if error:
-                log.warning("alerts: snapshot source failing: %s", error)
+                log.warning("alerts: snapshot source failing: %s", loggable(error))
             else:
                 log.info("alerts: snapshot source answers again")
             self.last_error = error
+        return snap, error
+
+    def tick(self) -> None:
+        t = self.clock()
+        snap, error = self._fetch()
         with self.lock:
             notices = self.engine.step(snap, t, source_error=error)
             refresh = self.engine.refresh(t) if self.settings.delivery.alertmanager_url else []
             evaluation = self.engine.evaluations
         for n in notices:
-            log.info("alerts: %s %s %s/%s (%s)", n.status, n.severity, n.rule, n.segment,
-                     n.reason)
+            log.info("alerts: %s %s %s/%s (%s)", n.status, n.severity, loggable(n.rule),
+                     loggable(n.segment), loggable(n.reason))
         failed = self.deliverer.deliver(notices, refresh)
         self.pages += sum(1 for n in notices if n.status == "firing" and n not in failed)
         with self.lock:
@@ -94,8 +143,9 @@ class AlertService:
             log.warning("alerts: saving state failed (%s); retrying", exc.__class__.__name__)
             with self.lock:
                 self.engine.dirty = {**dirty, **self.engine.dirty}
-            return
-        self.saved_evaluations = evaluation
+        else:
+            self.saved_evaluations = evaluation
+        self.render()
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -109,57 +159,35 @@ class AlertService:
             return web.json_response({"error": "missing or wrong bearer token"}, status=401)
         return None
 
-    async def _body(self, request: web.Request) -> dict:
-        try:
-            body = await request.json()
-        except (ValueError, web.HTTPRequestEntityTooLarge) as exc:
-            raise _BadRequest(f"body: expected a JSON object of at most {MAX_BODY} bytes"
-                              ) from exc
-        if not isinstance(body, dict):
-            raise _BadRequest("body: expected a JSON object")
-        return body
-
-    @staticmethod
-    def _who(body: dict) -> str:
-        who = body.get("by") or body.get("author")
-        if not isinstance(who, str) or not who or len(who) > 128:
-            raise _BadRequest("by: required, who does this (at most 128 characters)")
-        return who
-
-    @staticmethod
-    def _for(body: dict, key: str = "for") -> float:
-        try:
-            return parse_duration(key, body.get(key, "1h"), low=1, high=30 * 86400)
-        except ConfigError as exc:
-            raise _BadRequest(str(exc)) from None
-
     async def get_alerts(self, request: web.Request) -> web.Response:
-        with self.lock:
-            view = self.engine.view(self.clock())
-        view.update(saved_evaluations=self.saved_evaluations, source=self.source.describe(),
-                    source_error=self.last_error, settings=self.settings.redacted())
-        return web.json_response(view)
+        return web.Response(body=self.rendered.alerts, content_type=_JSON)
 
     async def health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "degraded" if self.last_error else "ok",
-                                  "evaluations": self.engine.evaluations,
-                                  "source_error": self.last_error})
+        return web.Response(body=self.rendered.health, content_type=_JSON)
+
+    async def _apply(self, change: Callable[[], Any]) -> Any:
+        """``change()`` under the engine's lock, then a render; in a worker thread."""
+        def run() -> Any:
+            with self.lock:
+                result = change()
+            self.render()
+            return result
+
+        return await asyncio.get_running_loop().run_in_executor(None, run)
 
     async def _operator(self, request: web.Request, action: str) -> web.Response:
         denied = self._authorized(request)
         if denied is not None:
             return denied
-        body = await self._body(request)
-        who, until = self._who(body), self.clock() + self._for(body)
+        body = await json_body(request)
+        by, until = who(body), self.clock() + duration(body)
         fp = request.match_info["fp"]
-        with self.lock:
-            try:
-                inst = (self.engine.acknowledge if action == "ack" else self.engine.snooze)(
-                    fp, who, until)
-            except KeyError as exc:
-                return web.json_response({"error": str(exc.args[0])}, status=404)
-            row = inst.to_dict()
-        log.info("alerts: %s %s by %s until %s", action, fp, who, until)
+        act = self.engine.acknowledge if action == "ack" else self.engine.snooze
+        try:
+            row = await self._apply(lambda: act(fp, by, until).to_dict())
+        except KeyError as exc:
+            return web.json_response({"error": str(exc.args[0])}, status=404)
+        log.info("alerts: %s %s by %s until %s", action, loggable(fp), loggable(by), until)
         return web.json_response(row)
 
     async def ack(self, request: web.Request) -> web.Response:
@@ -172,49 +200,45 @@ class AlertService:
         denied = self._authorized(request)
         if denied is not None:
             return denied
-        body = await self._body(request)
+        body = await json_body(request)
         now = self.clock()
         raw = body.get("matchers")
         if not isinstance(raw, list) or not raw or len(raw) > 32:
-            raise _BadRequest("matchers: expected a list of 1..32 matchers like "
-                              "'segment=\"billing\"'")
+            raise BadRequest("matchers: expected a list of 1..32 matchers like "
+                             "'segment=\"billing\"'")
         try:
             matchers = [parse_matcher(f"matchers[{i}]", m) for i, m in enumerate(raw)]
         except ConfigError as exc:
-            raise _BadRequest(str(exc)) from None
-        starts = _instant(body, "starts", now)
-        ends = _instant(body, "ends", None) if "ends" in body else starts + self._for(body)
+            raise BadRequest(str(exc)) from None
+        starts = instant(body, "starts", now)
+        ends = instant(body, "ends", None) if "ends" in body else starts + duration(body)
         comment = body.get("comment", "")
         if not isinstance(comment, str) or len(comment) > 1024:
-            raise _BadRequest("comment: expected a string of at most 1024 characters")
-        with self.lock:
-            try:
-                silence = self.engine.add_silence(matchers, starts, ends, self._who(body),
-                                                  comment, now)
-            except ValueError as exc:
-                raise _BadRequest(str(exc)) from None
+            raise BadRequest("comment: expected a string of at most 1024 characters")
+        author = who(body)
+        try:
+            silence = await self._apply(lambda: self.engine.add_silence(
+                matchers, starts, ends, author, comment, now))
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        log.info("alerts: silence %s by %s: %s (%s)", silence.id, loggable(author),
+                 loggable(" ".join(m.text() for m in matchers), 2048), loggable(comment))
         return web.json_response(silence.to_dict(), status=201)
 
     async def delete_silence(self, request: web.Request) -> web.Response:
         denied = self._authorized(request)
         if denied is not None:
             return denied
-        with self.lock:
-            try:
-                silence = self.engine.expire_silence(request.match_info["sid"], self.clock())
-            except KeyError as exc:
-                return web.json_response({"error": str(exc.args[0])}, status=404)
+        sid = request.match_info["sid"]
+        try:
+            silence = await self._apply(lambda: self.engine.expire_silence(sid, self.clock()))
+        except KeyError as exc:
+            return web.json_response({"error": str(exc.args[0])}, status=404)
+        log.info("alerts: silence %s expired", loggable(sid))
         return web.json_response(silence.to_dict())
 
     def app(self) -> web.Application:
-        @web.middleware
-        async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
-            try:
-                return await handler(request)
-            except _BadRequest as exc:
-                return web.json_response({"error": str(exc)}, status=400)
-
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[errors])
+        app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares(self.settings))
         app.router.add_get("/api/v1/alerts", self.get_alerts)
         app.router.add_get("/api/v1/health", self.health)
         app.router.add_post("/api/v1/alerts/{fp}/ack", self.ack)
@@ -239,22 +263,3 @@ class AlertService:
                     await asyncio.wait_for(stop.wait(), timeout=delay)
         finally:
             await runner.cleanup()
-
-
-class _BadRequest(Exception):
-    pass
-
-
-def _instant(body: dict, key: str, default: float | None) -> float:
-    value = body.get(key)
-    if value is None:
-        if default is None:
-            raise _BadRequest(f"{key}: required (RFC 3339 time)")
-        return default
-    try:
-        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise _BadRequest(f"{key}: expected an RFC 3339 time, got {value!r}") from None
-    if dt.tzinfo is None:
-        raise _BadRequest(f"{key}: the time needs an offset (e.g. Z), got {value!r}")
-    return dt.timestamp()

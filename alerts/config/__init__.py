@@ -7,26 +7,30 @@ Alertmanager URL's credentials, the API token) are kept out of ``repr`` and out 
 
 The rooms: :mod:`.settings` the section as a whole and rule files, :mod:`.rules` the rules,
 :mod:`.schedules` opening and quiet hours, :mod:`.delivery` the receivers and retries,
-:mod:`.silences` label matchers and configured silences, :mod:`.fields` the checks they
-share. This module re-exports their public names.
+:mod:`.silences` label matchers (RE2) and configured silences, :mod:`.hosts` the names the API
+answers to, :mod:`.fields` the checks they share. This module re-exports their public names.
 """
 
 from __future__ import annotations
 
 from .delivery import DeliverySettings
 from .fields import redact_url
+from .hosts import accepts
 from .rules import Rule
 from .schedules import ScheduleSpec
-from .settings import AlertSettings, load_alert_settings, parse_alerts
-from .silences import Matcher, parse_matcher
+from .settings import AlertSettings, load_alert_settings, merge_rule_file, parse_alerts
+from .silences import MAX_PATTERN, Matcher, parse_matcher
 
 __all__ = [
+    "MAX_PATTERN",
     "AlertSettings",
     "DeliverySettings",
     "Matcher",
     "Rule",
     "ScheduleSpec",
+    "accepts",
     "load_alert_settings",
+    "merge_rule_file",
     "parse_alerts",
     "parse_matcher",
     "redact_url",

@@ -1,16 +1,17 @@
 """The ``[alerts]`` section as a whole: :class:`AlertSettings`, its parser and rule files.
 
 The process keys (time zone, language, evaluation interval, the snapshot source, the API's
-address and token, the state topic, grouping and repeats, bounds) are read here; the nested
-tables by their rooms (:mod:`.delivery`, :mod:`.rules`, :mod:`.schedules`,
-:mod:`.silences`). :func:`load_alert_settings` reads a rule file of its own.
+address, names and token, the state topic, grouping and repeats, bounds) are read here; the
+nested tables by their rooms (:mod:`.delivery`, :mod:`.rules`, :mod:`.schedules`,
+:mod:`.silences`, :mod:`.hosts`). :func:`load_alert_settings` reads a rule file of its own,
+:func:`merge_rule_file` lays one over the ``[alerts]`` of the settings file.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ from streams.core.errors import ConfigError
 
 from .delivery import DeliverySettings, parse_delivery
 from .fields import Field, Keys, choice, http_url, number, redact_url, strings
+from .hosts import ANY_HOST, HostName, accepted_names, parse_allowed_hosts
 from .rules import Rule, parse_rule
 from .schedules import ScheduleSpec, parse_schedule
 from .silences import ConfiguredSilence, parse_silence
 
-__all__ = ["LANGUAGES", "AlertSettings", "load_alert_settings", "parse_alerts"]
+__all__ = ["LANGUAGES", "AlertSettings", "load_alert_settings", "merge_rule_file",
+           "parse_alerts"]
 
 LANGUAGES = ("en", "zh-CN")
 
@@ -39,6 +42,7 @@ class AlertSettings:
     host: str = "127.0.0.1"
     port: int = 6068
     api_token: str = field(default="", repr=False)
+    allowed_hosts: tuple[str, ...] = ()  # beside localhost, 127.0.0.1, ::1 and host
     topic: str = "cc.alerts"
     state: str = "kafka"  # kafka | memory
     group_by: tuple[str, ...] = ("alertname",)
@@ -53,6 +57,16 @@ class AlertSettings:
     silences: tuple[ConfiguredSilence, ...] = ()
 
     @property
+    def any_host(self) -> bool:
+        """``allowed_hosts = ["*"]``: the API answers whatever ``Host`` a request names."""
+        return ANY_HOST in self.allowed_hosts
+
+    @property
+    def accepted_hosts(self) -> tuple[HostName, ...]:
+        """The names the API answers to (:mod:`alerts.config.hosts`)."""
+        return accepted_names(self.host, self.allowed_hosts)
+
+    @property
     def lease_s(self) -> float:
         """``endsAt = now + lease_s`` on every firing notification (a dead sender resolves)."""
         return self.lease_evaluations * self.eval_interval_s
@@ -62,7 +76,8 @@ class AlertSettings:
         return {"timezone": self.timezone, "language": self.language,
                 "eval_interval_s": self.eval_interval_s, "source": redact_url(self.source),
                 "board_url": self.board_url, "host": self.host, "port": self.port,
-                "api_token": "***" if self.api_token else "", "topic": self.topic,
+                "api_token": "***" if self.api_token else "",
+                "allowed_hosts": list(self.allowed_hosts), "topic": self.topic,
                 "state": self.state, "group_by": list(self.group_by),
                 "repeat_interval_s": self.repeat_interval_s,
                 "send_resolved": self.send_resolved, "lease_s": self.lease_s,
@@ -117,6 +132,7 @@ _FIELDS: tuple[Field, ...] = (
     ("host", "host", _host),
     ("port", "port", _whole(1, 65535)),
     ("api_token", "api_token", _token),
+    ("allowed_hosts", "allowed_hosts", parse_allowed_hosts),
     ("topic", "topic", check_topic),
     ("state", "state", _state),
     ("group_by", "group_by", lambda k, v: strings(k, v, allow_empty=True)),
@@ -163,9 +179,8 @@ def parse_alerts(data: Any, key: str = "alerts", *, default_timezone: str = "UTC
     return AlertSettings(**args)
 
 
-def load_alert_settings(path: Path | str, *, default_timezone: str = "UTC") -> AlertSettings:
-    """A rule file of its own: either an ``[alerts]`` table or the alerts keys at top level."""
-    path = Path(path)
+def _read_rule_file(path: Path) -> dict[str, Any]:
+    """The alerts keys of a rule file: its ``[alerts]`` table, or its top level."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -174,9 +189,49 @@ def load_alert_settings(path: Path | str, *, default_timezone: str = "UTC") -> A
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    if set(data) == {"alerts"}:
-        data = data["alerts"]
+    return data["alerts"] if set(data) == {"alerts"} else data
+
+
+def _parse_file(path: Path, data: dict[str, Any], default_timezone: str) -> AlertSettings:
     try:
         return parse_alerts(data, default_timezone=default_timezone)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def load_alert_settings(path: Path | str, *, default_timezone: str = "UTC") -> AlertSettings:
+    """A rule file of its own: either an ``[alerts]`` table or the alerts keys at top level."""
+    path = Path(path)
+    return _parse_file(path, _read_rule_file(path), default_timezone)
+
+
+# key of the table -> attribute of AlertSettings, for every key but ``rules``
+_ATTRIBUTES = {"timezone": "timezone", **{key: attr for key, attr, _ in _FIELDS},
+               "schedules": "schedules", "silences": "silences"}
+
+
+def merge_rule_file(configured: AlertSettings | None, path: Path | str, *,
+                    default_timezone: str = "UTC") -> AlertSettings:
+    """``--rules FILE`` over the ``[alerts]`` of the settings file (``configured``; None:
+    there is none). The file's rules replace the configured ones. Every other key keeps the
+    configured value unless the file sets it to something else than the default; set to
+    different non-default values in both, it is an error naming the key (never a silent
+    choice: e.g. an ``api_token`` or ``[alerts.delivery]`` of the settings file stays)."""
+    path = Path(path)
+    defaults = AlertSettings(timezone=default_timezone)
+    base = configured if configured is not None else defaults
+    data = _read_rule_file(path)
+    loaded = _parse_file(path, data, base.timezone)
+    changes: dict[str, Any] = {"rules": loaded.rules}
+    for key in data:
+        attr = _ATTRIBUTES.get(key)
+        if attr is None:
+            continue
+        mine, theirs, default = (getattr(s, attr) for s in (loaded, base, defaults))
+        if mine in (default, theirs):
+            continue
+        if theirs != default:
+            raise ConfigError(f"{path}: alerts.{key} is set here and, differently, in the "
+                              "[alerts] of the settings file: set it in one of them")
+        changes[attr] = mine
+    return replace(base, **changes)

@@ -19,6 +19,8 @@ from fnmatch import fnmatchcase
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from streams.core.errors import ConfigError
+
 from ..config import AlertSettings, Matcher, Rule
 from ..schedule import Schedules
 from ..surge import Baseline
@@ -295,8 +297,11 @@ class AlertEngine:
         dirty, self.dirty = self.dirty, {}
         return dirty
 
-    def restore(self, records: dict[str, dict]) -> None:
-        """Load the latest record per key (the compacted topic, read to its end)."""
+    def restore(self, records: dict[str, dict]) -> list[str]:
+        """Load the latest record per key (the compacted topic, read to its end). A saved
+        silence whose matchers no longer parse (a pattern RE2 refuses) is dropped, with a
+        tombstone; the reasons are returned, for the shell to log."""
+        dropped: list[str] = []
         for key, value in records.items():
             if value is None:
                 continue
@@ -310,7 +315,12 @@ class AlertEngine:
                 if rule in self.rules:
                     self.baselines[(rule, seg)] = Baseline.from_dict(value)
             elif kind == "s":
-                self.silences[rest] = Silence.from_dict(value)
+                try:
+                    self.silences[rest] = Silence.from_dict(value)
+                except ConfigError as exc:
+                    dropped.append(f"silence {rest}: {exc}")
+                    self.dirty[key] = None
+        return dropped
 
     def view(self, t: float) -> dict:
         """Active and recent alerts and silences, for ``GET /api/v1/alerts`` (no secrets)."""

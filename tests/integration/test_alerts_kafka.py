@@ -1,5 +1,6 @@
 """``wallboard alerts`` on the real broker: kill -9 while an alert fires. Afterwards there is no
 second page, and the resolve still arrives (state and notification log in ``cc.alerts``).
+And the real process against a silence pattern that stalls a backtracking regex engine.
 
 The snapshot comes from a local HTTP server that serves the worker's snapshot shape (the
 part under test is the alerts process, its Kafka state and its delivery)."""
@@ -26,6 +27,7 @@ from tests.unit.alerts.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-0123456789abcdef"
+JSON = {"Content-Type": "application/json"}
 
 
 class SnapshotServer:
@@ -79,7 +81,8 @@ def _until(predicate, what: str, timeout_s: float = 30.0):
         time.sleep(0.1)
 
 
-def _alerts_config(tmp_path, snapshots: SnapshotServer, port: int, pages: Receiver):
+def _alerts_config(tmp_path, snapshots: SnapshotServer, port: int, pages: Receiver,
+                   state: str = "kafka"):
     config = tmp_path / "wallboard.toml"
     config.write_text(f"""
 [alerts]
@@ -88,6 +91,7 @@ source = "{snapshots.url}"
 port = {port}
 api_token = "{TOKEN}"
 topic = "alerts-{uuid.uuid4().hex[:8]}"
+state = "{state}"
 repeat_interval = "1h"
 
 [alerts.delivery]
@@ -146,7 +150,7 @@ def test_kill_9_while_firing_no_second_page_and_the_resolve_arrives(kafka, tmp_p
             # an operator call needs the token
             fp = fired["active"][0]["fingerprint"]
             with pytest.raises(urllib.error.HTTPError) as denied:
-                _get(f"{api}/alerts/{fp}/ack", data=b'{"by": "x"}')
+                _get(f"{api}/alerts/{fp}/ack", data=b'{"by": "x"}', headers=JSON)
             assert denied.value.code == 401
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
@@ -166,6 +170,51 @@ def test_kill_9_while_firing_no_second_page_and_the_resolve_arrives(kafka, tmp_p
             _until(lambda: _get(f"{api}/alerts")["evaluations"] >= 10, "ten evaluations")
             assert len(_titles(pages, "RESOLVED")) == 1 and len(_titles(pages, "WARNING")) == 1
             assert "long_wait · billing" in _titles(pages, "RESOLVED")[0]
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=15) == 0
+        finally:
+            alerts.kill_all()
+            snapshots.close()
+
+
+def _post_silence(api: str, matcher: str) -> tuple[int, dict]:
+    body = json.dumps({"matchers": [matcher], "for": "1h", "author": "tester"}).encode()
+    try:
+        return 201, _get(f"{api}/silences", data=body,
+                         headers={**JSON, "Authorization": f"Bearer {TOKEN}"})
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_a_pathological_silence_pattern_stalls_neither_evaluation_nor_the_api(tmp_path):
+    """Issue 19, finding 1: with Python's backtracking ``re`` this pattern against the label
+    ``alertname="long_wait"`` runs for hours, holding the GIL: no evaluation, no answer, no
+    SIGTERM. RE2 matches it in linear time."""
+    snapshots = SnapshotServer()
+    snapshots.wait_s = 95.0
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api/v1"
+    with Receiver() as pages:
+        config = _alerts_config(tmp_path, snapshots, port, pages, state="memory")
+        alerts = _AlertsProcesses([sys.executable, "-m", "wallboard", "alerts", "--config",
+                                   str(config)], tmp_path, api)
+        try:
+            proc = alerts.start()
+            _until(lambda: _get(f"{api}/alerts")["active"], "the alert to be active")
+            status, silence = _post_silence(api, 'alertname=~"(.?){30}(.?){30}z"')
+            assert status == 201, silence
+            after = _get(f"{api}/alerts")["evaluations"]
+            # the process keeps evaluating (the silence is matched every evaluation) and
+            # answering: each GET has a 5 s timeout, the whole wait a deadline
+            view = _until(lambda: (v := _get(f"{api}/alerts"))["evaluations"] >= after + 10
+                          and v, "ten more evaluations with the silence in place")
+            assert [s["id"] for s in view["silences"]] == [silence["id"]]
+            assert view["active"][0]["muted_by"] == ""  # "long_wait" does not end in z
+            assert _get(f"{api}/health")["status"] == "ok"
+            # what RE2 refuses (a backreference) is a 400 naming the matcher
+            status, refused = _post_silence(api, r'alertname=~"(l)\1ong_wait"')
+            assert status == 400 and refused["error"].startswith(
+                "matchers[0]: bad regular expression"), refused
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=15) == 0
         finally:

@@ -27,7 +27,9 @@ def add(sub: argparse._SubParsersAction) -> None:
         "See docs/alerting.md.")
     types.kafka_flags(p)
     p.add_argument("--rules", metavar="FILE", help="a rule file ([alerts] table or its keys) "
-                   "instead of the [alerts] section of --config")
+                   "merged into the [alerts] section of --config: its rules replace the "
+                   "config's, the config's other keys (api_token, host, port, delivery ...) "
+                   "stay; a key both set to different values is an error")
     p.add_argument("--source", metavar="URL", type=types.checked(http_url, "--source"),
                    help="the worker's snapshot URL (alerts.source)")
     p.add_argument("--host", help="API listen address (alerts.host)")
@@ -44,7 +46,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         "rules on the event clock (no Kafka, no clock) and prints every incident that would "
         "have fired, then a summary per rule.")
     b.add_argument("--events", required=True, metavar="FILE.jsonl[.gz]")
-    b.add_argument("--rules", metavar="FILE", help="a rule file instead of --config's [alerts]")
+    b.add_argument("--rules", metavar="FILE", help="a rule file merged into --config's "
+                   "[alerts] (its rules replace the config's)")
     b.add_argument("--every", type=types.every, default=60.0, metavar="DURATION",
                    help="evaluate every this much event time (default: 60s)")
     b.add_argument("--warmup", type=warmup, default=0.0, metavar="DURATION",

@@ -5,51 +5,18 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from alerts.config import parse_alerts
-from alerts.delivery import Deliverer
-from alerts.service import AlertService
 from alerts.source import HttpSnapshotSource, SourceError
-from alerts.store import MemoryStore
 from tests.support import run_async
 
+from .api_service import JSON, T0, TOKEN, service, snap
 from .receiver import Receiver
 
 pytestmark = pytest.mark.filterwarnings("ignore:.imghdr. is deprecated:DeprecationWarning")
-TOKEN = "token-0123456789abcdef"
-T0 = 1_800_000_000.0
-
-
-class ListSource:
-    """Snapshots from a list (what the worker's API would have served, one per tick)."""
-
-    def __init__(self, items: list) -> None:
-        self.items = items
-
-    def fetch(self) -> dict:
-        item = self.items.pop(0) if len(self.items) > 1 else self.items[0]
-        if isinstance(item, Exception):
-            raise item
-        return item
-
-    def describe(self) -> str:
-        return "list"
-
-
-def _service(items, clock, **extra) -> AlertService:
-    settings = parse_alerts({"api_token": TOKEN, "state": "memory", "rules": {
-        "long_wait": {"figure": "now.oldest_wait_s", "above": 60},
-        "stalled": {"kind": "feed_stalled", "stall_after": "20s", "for": "0s"}}, **extra})
-    return AlertService(settings, ListSource(items), MemoryStore(), Deliverer(settings),
-                        clock=clock)
-
-
-def _snap(wait):
-    return {"segments": {"all": {}, "billing": {"now": {"oldest_wait_s": wait}}}}
 
 
 def test_api_ack_snooze_silence_and_the_token():
     now = [T0]
-    svc = _service([_snap(90)], lambda: now[0])
+    svc = service([snap(90)], lambda: now[0])
     svc.tick()
 
     async def scenario():
@@ -88,13 +55,15 @@ def test_api_ack_snooze_silence_and_the_token():
             r = await client.post("/api/v1/silences", headers=auth, json={
                 "matchers": ["segment=~\"(\""], "author": "ops"})
             assert r.status == 400 and "bad regular expression" in (await r.json())["error"]
-            r = await client.post("/api/v1/silences", headers=auth, data=b"x" * 20000)
+            r = await client.post("/api/v1/silences", data=b"x" * 20000,
+                                  headers={**auth, **JSON})
             assert r.status == 400
             svc.tick()
             view = await (await client.get("/api/v1/alerts")).json()
             assert view["active"][0]["muted_by"] == f"silence:{silence['id']}"
             assert view["active"][0]["suppressed"] is True
-            r = await client.delete(f"/api/v1/silences/{silence['id']}", headers=auth)
+            r = await client.delete(f"/api/v1/silences/{silence['id']}",
+                                    headers={**auth, **JSON})
             assert r.status == 200
             assert (await (await client.get("/api/v1/alerts")).json())["silences"] == []
 
@@ -102,7 +71,7 @@ def test_api_ack_snooze_silence_and_the_token():
 
 
 def test_mutating_calls_refused_without_a_configured_token():
-    svc = _service([_snap(90)], lambda: T0, api_token="")
+    svc = service([snap(90)], lambda: T0, api_token="")
     svc.tick()
 
     async def scenario():
@@ -118,7 +87,7 @@ def test_an_unreachable_source_fires_feed_stalled():
     with Receiver() as rx:
         port = rx.port
     now = [T0]
-    svc = _service([_snap(10), SourceError("127.0.0.1:1: connection refused")],
+    svc = service([snap(10), SourceError("127.0.0.1:1: connection refused")],
                    lambda: now[0])
     svc.tick()
     assert svc.last_error == ""
