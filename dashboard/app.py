@@ -4,8 +4,9 @@
 page skeleton (:mod:`dashboard.components`) and two thin callbacks that only hand a
 ``dcc.Interval`` tick and the URL to the pure helpers of :mod:`dashboard.tick`; :func:`serve`
 runs it the way ``wallboard dashboard`` does: the pollers, the history behind the
-sparklines, and the hardened HTTP server of :mod:`dashboard.server` (:func:`listen` and
-:class:`PortInUse` are re-exported here).
+sparklines, and the bounded waitress server of :mod:`dashboard.server` (:func:`listen` and
+:class:`PortInUse` are re-exported here), with the optional access log of
+:mod:`dashboard.wsgi`. A file the board does not serve is a short 404 (:mod:`dashboard.wsgi`).
 
 Pages: ``/`` (the first board), ``/board/<name>`` (a ``[dashboard.boards.NAME]``), ``/detail``
 (every segment in a sortable table); ``?lang=zh-CN`` switches the language. One
@@ -34,6 +35,7 @@ from dashboard.routing import HEALTH_PATH
 from dashboard.server import ASSETS, PortInUse, listen, load_logo, serve_until_stopped
 from dashboard.source import SnapshotPoller
 from dashboard.tick import BoardUpdate, board_tick, detail_tick, page_ids
+from dashboard.wsgi import AccessLog, install_not_found
 from streams.core.config import EngineSettings
 
 __all__ = ["PortInUse", "SnapshotSource", "create_app", "listen", "serve"]
@@ -113,6 +115,7 @@ def create_app(
     model = Model(poller, engine=engine, boards=boards, stale_after_s=stale_after_s, now=now,
                   history=history, alerts=alerts)
     app = _dash(settings.site_name)
+    install_not_found(app)
     app.wallboard_model = model  # for benchmarks and tests
     brand = brand_children(settings.site_name, logo)
 
@@ -136,15 +139,19 @@ def _listening_line(settings: DashboardSettings, port: int, boards: Boards) -> s
 def serve(settings: DashboardSettings, engine: EngineSettings, *,
           reload_after_s: float = 60.0) -> None:
     """Poll the worker (and the alerting API, when configured) and serve the wallboard until
-    Ctrl-C (werkzeug, threaded). The port is bound before anything starts: a taken port
+    Ctrl-C or SIGTERM (waitress, ``settings.threads`` threads, the limits of
+    :func:`dashboard.server.listen`). The port is bound before anything starts: a taken port
     raises :class:`PortInUse`."""
     poller = SnapshotPoller(settings.snapshot_url, interval_s=settings.poll_interval_s)
     alerts = (SnapshotPoller(settings.alerts_url, interval_s=max(2.0, settings.refresh_ms / 1000),
                              accept_list=True) if settings.alerts_url else None)
     app = create_app(poller, settings=settings, engine=engine, history=History(),
                      alerts=alerts, reload_after_s=reload_after_s)
-    server = listen(app.server, settings.host, settings.port,
-                    http_timeout_s=settings.http_timeout_s)
+    wsgi = AccessLog(app.server) if settings.access_log else app.server
+    server = listen(wsgi, settings.host, settings.port, http_timeout_s=settings.http_timeout_s,
+                    threads=settings.threads, max_connections=settings.max_connections,
+                    max_header_bytes=settings.max_header_bytes,
+                    max_body_bytes=settings.max_body_bytes)
     try:
         poller.start()
         if alerts is not None:
@@ -152,7 +159,7 @@ def serve(settings: DashboardSettings, engine: EngineSettings, *,
         print(_listening_line(settings, server.port, app.wallboard_model.boards), flush=True)
         serve_until_stopped(server)
     finally:
-        server.server_close()
+        server.close_all()
         poller.stop()
         if alerts is not None:
             alerts.stop()

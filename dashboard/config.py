@@ -15,6 +15,11 @@ from .i18n import LANGUAGES
 __all__ = ["DashboardSettings", "parse_dashboard"]
 
 
+# the HTTP server's whole-number limits: (key, lowest, highest)
+_COUNTS = (("threads", 1, 256), ("max_connections", 1, 100_000),
+           ("max_header_bytes", 1024, 1024 * 1024), ("max_body_bytes", 1024, 64 * 1024 * 1024))
+
+
 @dataclass(frozen=True)
 class DashboardSettings:
     host: str = "127.0.0.1"
@@ -24,6 +29,12 @@ class DashboardSettings:
     poll_interval_s: float = 0.25  # one GET of the worker's snapshot per Dash process
     stale_after_s: float = 5.0
     http_timeout_s: float = 15.0
+    # the HTTP server (waitress; dashboard.server)
+    threads: int = 8  # the requests run on this many threads
+    max_connections: int = 2000  # more wait in the listen backlog until one closes
+    max_header_bytes: int = 64 * 1024  # a request's line and headers; larger: 431
+    max_body_bytes: int = 1024 * 1024  # a request's body (a callback's JSON); larger: 413
+    access_log: bool = False  # one INFO line per request (method, path, status, bytes, time)
     site_name: str = "Contact centre"
     logo: str = ""  # path of an image file shown in the top bar ("" = none)
     language: str = "en"  # en or zh-CN; a board's language or ?lang= overrides it
@@ -48,6 +59,11 @@ class DashboardSettings:
         check_range(f"{section}.poll_interval_s", self.poll_interval_s, 0.1, 60)
         check_range(f"{section}.stale_after_s", self.stale_after_s, 0, DAY_S, low_open=True)
         check_range(f"{section}.http_timeout_s", self.http_timeout_s, 1, 600)
+        for key, low, high in _COUNTS:
+            value = getattr(self, key)
+            if not low <= value <= high:
+                raise ConfigError(f"{section}.{key}: must be >= {low} and <= {high}, "
+                                  f"got {value}")
 
 
 def parse_dashboard(name: str, base: DashboardSettings, values: Any) -> DashboardSettings:

@@ -1,7 +1,12 @@
-"""The HTTP side: the embedded logo, and the hardened werkzeug server (silent, stalled,
-trickling and idle clients are disconnected; a busy port is one line)."""
+"""The HTTP side: the embedded logo, and the bounded waitress server (silent, stalled,
+trickling and idle clients are disconnected; header and body sizes are bounded; a busy port
+is one line; a stop closes every connection; the open-files limit bounds the connections);
+short 404s for files the board does not serve, and the optional access log (dashboard.wsgi).
+The real process under 1 000 clients: tests/integration/test_dashboard_server.py."""
 
 from __future__ import annotations
+
+import contextlib
 
 import pytest
 
@@ -32,13 +37,13 @@ def test_logo_is_embedded_and_checked(tmp_path):
 # --------------------------------------------------------------------------- HTTP server
 
 
-def _serve_in_thread(http_timeout_s: float):
+def _serve_in_thread(http_timeout_s: float = 15.0, **limits):
     import threading
 
     from dashboard.server import listen
 
     app = create_app(FakePoller(SNAP, NOW), now=lambda: NOW)
-    server = listen(app.server, "127.0.0.1", 0, http_timeout_s=http_timeout_s)
+    server = listen(app.server, "127.0.0.1", 0, http_timeout_s=http_timeout_s, **limits)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
@@ -154,3 +159,189 @@ def test_listen_refuses_a_bad_timeout(timeout):
 
     with pytest.raises(ValueError, match="http_timeout_s"):
         listen(create_app(FakePoller()).server, "127.0.0.1", 0, http_timeout_s=timeout)
+
+
+@pytest.mark.parametrize(("key", "value"), [("threads", 0), ("max_connections", 1.5),
+                                            ("max_header_bytes", -1), ("max_body_bytes", 0)])
+def test_listen_refuses_bad_limits(key, value):
+    from dashboard.server import listen
+
+    with pytest.raises(ValueError, match=key):
+        listen(create_app(FakePoller()).server, "127.0.0.1", 0, **{key: value})
+
+
+def _exchange(port: int, request: bytes) -> bytes:
+    """Send ``request`` and read until the server closes or 10 s pass."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        data = b""
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
+            while chunk := conn.recv(65536):
+                data += chunk
+                if b"\r\n\r\n" in data:
+                    break
+        return data
+
+
+def test_large_headers_and_bodies_are_refused():
+    server, thread = _serve_in_thread(max_header_bytes=2048, max_body_bytes=4096)
+    try:
+        big_header = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 4096 + b"\r\n\r\n"
+        assert _exchange(server.port, big_header).split(b" ", 2)[1] == b"431"
+        body = b"{" + b" " * 8192 + b"}"
+        post = (b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        assert _exchange(server.port, post + body).split(b" ", 2)[1] == b"413"
+        assert _get(server.port, "/health") == (200, b"OK")
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def test_a_stop_closes_every_connection_and_the_listening_socket():
+    import socket
+
+    server, thread = _serve_in_thread()
+    idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]
+    try:
+        for conn in idle[:10]:  # kept alive after a request, or never asked anything
+            conn.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+        server.shutdown()
+        thread.join(5)
+        assert not thread.is_alive()
+        assert all(_closed_within(conn, 5.0) >= 0 for conn in idle)
+        assert server.socket_map == {}
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+    finally:
+        for conn in idle:
+            conn.close()
+
+
+def test_the_connection_limit_fits_the_open_files_limit(monkeypatch, caplog):
+    import resource
+
+    from dashboard import server as srv
+
+    monkeypatch.setattr(srv, "_open_descriptors", lambda: 36)
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (1024, 4096))
+    raised = []
+    monkeypatch.setattr(resource, "setrlimit", lambda which, limits: raised.append(limits))
+    assert srv.connection_budget(2000) == 2000  # the soft limit raised toward the hard one
+    assert raised == [(36 + srv.FD_RESERVE + 2000, 4096)]
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (1024, 1024))
+    assert srv.connection_budget(2000) == 1024 - 36 - srv.FD_RESERVE
+    assert "the open-files limit (1024) leaves room for 924 of the 2000" in caplog.text
+    assert srv.connection_budget(500) == 500  # fits: nothing said
+    assert caplog.text.count("open-files limit") == 1
+
+
+def test_out_of_descriptors_pauses_accepting_with_one_line(monkeypatch, caplog):
+    import errno
+
+    from waitress import wasyncore
+
+    def emfile(self):
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    server = _serve_in_thread()[0]
+    try:
+        monkeypatch.setattr(wasyncore.dispatcher, "accept", emfile)
+        assert server.accept() is None and server.accept() is None  # no traceback, no raise
+        assert not server.readable()  # paused: the loop does not spin on the listening socket
+        assert caplog.text.count("cannot accept a connection: Too many open files") == 1
+    finally:
+        monkeypatch.undo()
+        server.shutdown()
+
+
+@pytest.mark.parametrize(("toml", "error"), [
+    ("threads = 0", "dashboard.threads: must be >= 1"),
+    ("threads = 1000", "dashboard.threads: must be >= 1 and <= 256"),
+    ("max_connections = 0", "dashboard.max_connections: must be >= 1"),
+    ("max_connections = 2.5", "dashboard.max_connections: expected integer"),
+    ("max_header_bytes = 100", "dashboard.max_header_bytes: must be >= 1024 and <= 1048576, "
+                               "got 100"),
+    ("max_body_bytes = 1e12", "dashboard.max_body_bytes: expected integer"),
+    ("access_log = 1", "dashboard.access_log: expected boolean"),
+])
+def test_the_server_settings_are_checked(toml, error):
+    import tomllib
+
+    from dashboard.config import parse_dashboard
+
+    with pytest.raises(ConfigError, match=f"^{error}"):
+        parse_dashboard("dashboard", DashboardSettings(), tomllib.loads(toml))
+
+
+def test_server_settings_have_their_defaults_and_are_immutable():
+    import dataclasses
+
+    s = DashboardSettings()
+    assert (s.threads, s.max_connections, s.max_header_bytes, s.max_body_bytes,
+            s.access_log, s.http_timeout_s) == (8, 2000, 65536, 1048576, False, 15.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.threads = 2  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- 404s, access log
+
+BAD_PATHS = ["/_dash-component-suites/dash/../../etc/passwd", "/_dash-component-suites/x/y.js",
+             "/_dash-component-suites/dash/nope.js", "/assets/nope.css", "/assets/../app.py"]
+
+
+def test_files_the_board_does_not_serve_are_short_404s_with_one_line(caplog):
+    import logging
+
+    app = create_app(FakePoller(SNAP, NOW), now=lambda: NOW)
+    app.registered_paths["dash"].add("registered/but/missing.js")  # e.g. a source map
+    client = app.server.test_client()
+    with caplog.at_level(logging.INFO):
+        for path in [*BAD_PATHS, "/_dash-component-suites/dash/registered/but/missing.js"]:
+            resp = client.get(path)
+            assert (resp.status_code, resp.data) == (404, b"not found\n"), path
+            assert resp.headers["Content-Type"].startswith("text/plain")
+        assert client.get("/assets/wallboard.css").status_code == 200
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(records) == 1 and "404 for GET /_dash-component-suites" in records[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_missing_file_elsewhere_is_still_an_error(caplog):
+    app = create_app(FakePoller(SNAP, NOW), now=lambda: NOW)
+
+    @app.server.route("/boom")
+    def boom():
+        raise FileNotFoundError("a bug, not a bad path")
+
+    assert app.server.test_client().get("/boom").status_code == 500
+    assert any(r.exc_info for r in caplog.records)  # Flask's traceback, as for any bug
+
+
+def test_a_logged_path_is_one_line():
+    from dashboard.wsgi import printable
+
+    assert printable("/a\nb\x1b[31m") == "/a\\nb\\x1b[31m"
+    assert printable("x" * 500, 10) == "x" * 10 + "..."
+
+
+def test_the_access_log_is_one_line_per_request(caplog):
+    import logging
+
+    from werkzeug.test import Client
+
+    from dashboard.wsgi import AccessLog
+
+    app = create_app(FakePoller(SNAP, NOW), now=lambda: NOW)
+    client = Client(AccessLog(app.server))
+    with caplog.at_level(logging.INFO, logger="wallboard.dashboard.access"):
+        for path, status in (("/health?x=1", 200), ("/assets/nope.css", 404)):
+            with client.get(path, environ_base={"REMOTE_ADDR": "127.0.0.1"}) as resp:
+                assert resp.status_code == status
+    lines = [r.getMessage() for r in caplog.records if r.name == "wallboard.dashboard.access"]
+    assert len(lines) == 2
+    assert lines[0].startswith('127.0.0.1 "GET /health?x=1 HTTP/1.1" 200 2 ')
+    assert lines[1].startswith('127.0.0.1 "GET /assets/nope.css HTTP/1.1" 404 10 ')
