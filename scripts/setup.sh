@@ -3,9 +3,11 @@
 #   - Java 17+ and Maven (apt-get, if missing) for the Kafka broker from Maven Central;
 #   - the Python venv in .venv with the package and its dev extra (re-run when pyproject changes);
 #   - the Kafka jars (Maven, into .cache/m2);
-#   - with WALLBOARD_BROWSER=1: Debian's Chromium for the browser tests;
-#   - with WALLBOARD_TEST_TOOLS=1: Debian's Prometheus (with promtool) and Alertmanager, which the
-#     rule tests and the alerting tests start for real.
+#   - with WALLBOARD_BROWSER=1: Debian's Chromium and a CJK font for the browser tests;
+#   - with WALLBOARD_TEST_TOOLS=1: Debian's Prometheus (prometheus, promtool) and Alertmanager
+#     (prometheus-alertmanager, amtool), which the rule tests and the alerting tests start for
+#     real.
+# Each of these is checked after its install: one line naming the one still missing, exit 1.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -36,16 +38,35 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 .venv/bin/wallboard kafka fetch
-if [ "${WALLBOARD_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
-  say "installing Debian's Chromium for the browser tests"
-  apt_install chromium chromium-driver
+
+# What the tests start for real. Each is installed when missing, then checked: a tool still
+# missing stops here with one line naming it (CI must not run those tests as skips).
+# (not grep -q: under pipefail, fc-list killed by SIGPIPE would read as no font)
+cjk_font() { fc-list 2>/dev/null | grep -i "wenquanyi\|noto sans cjk" >/dev/null; }
+missing_tool() {  # the first of the given commands not on PATH, if any
+  local t; for t in "$@"; do command -v "$t" >/dev/null || { echo "$t"; return; }; done
+}
+TEST_TOOLS="prometheus promtool prometheus-alertmanager amtool"
+if [ "${WALLBOARD_BROWSER:-0}" = 1 ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's Chromium for the browser tests"
+    apt_install chromium chromium-driver
+  fi
+  # The board in Simplified Chinese needs a CJK font (else its labels render as boxes).
+  if ! cjk_font; then
+    say "installing a CJK font (fonts-wqy-zenhei) for the zh-CN board"
+    apt_install fonts-wqy-zenhei fontconfig
+  fi
+  [ -x /usr/bin/chromium ] || { say "missing /usr/bin/chromium (Debian's chromium) for the browser tests"; exit 1; }
+  cjk_font || { say "missing a CJK font (fonts-wqy-zenhei) for the browser tests"; exit 1; }
 fi
-# The board in Simplified Chinese needs a CJK font (else its labels render as boxes).
-if [ "${WALLBOARD_BROWSER:-0}" = 1 ] && ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
-  say "installing a CJK font (fonts-wqy-zenhei) for the zh-CN board"
-  apt_install fonts-wqy-zenhei fontconfig
-fi
-if [ "${WALLBOARD_TEST_TOOLS:-0}" = 1 ] && { ! command -v promtool >/dev/null || [ ! -x /usr/bin/prometheus-alertmanager ]; }; then
-  say "installing Debian's Prometheus and Alertmanager for the rule and alerting tests"
-  apt_install prometheus prometheus-alertmanager
+if [ "${WALLBOARD_TEST_TOOLS:-0}" = 1 ]; then
+  # shellcheck disable=SC2086 # a list of names
+  if [ -n "$(missing_tool $TEST_TOOLS)" ]; then
+    say "installing Debian's Prometheus and Alertmanager for the rule and alerting tests"
+    apt_install prometheus prometheus-alertmanager
+  fi
+  # shellcheck disable=SC2086
+  tool=$(missing_tool $TEST_TOOLS)
+  [ -z "$tool" ] || { say "missing $tool (Debian's prometheus / prometheus-alertmanager) for the rule and alerting tests"; exit 1; }
 fi

@@ -7,8 +7,9 @@ export WALLBOARD_BROWSER=1 WALLBOARD_TEST_TOOLS=1
 source scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/lint-imports --no-logo  # the layer contracts (pyproject.toml, docs/architecture.md)
-# In CI a missing browser must fail, not skip.
-if [ "${CI:-}" = true ]; then export WALLBOARD_REQUIRE_BROWSER=1; fi
+# In CI a test whose tool (Chromium, prometheus, promtool, Alertmanager, amtool) or shared
+# data is missing fails, not skips (tests/support.py: require_tool, shared_data).
+if [ "${CI:-}" = true ]; then export WALLBOARD_REQUIRE_TOOLS=1; fi
 start=$(date +%s)
 set +e
 .venv/bin/python -m pytest --durations=8 "$@"

@@ -2,11 +2,13 @@
 
 Uses the same ``infra.broker`` code as ``wallboard kafka start``. The broker starts lazily, on
 first use; every test that uses it is marked ``integration``, every test under
-``tests/browser`` is marked ``browser``.
+``tests/browser`` is marked ``browser``. Where a missing tool is a failure (CI:
+``tests.support.missing_is_a_failure``), a missing Chromium is one too.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,7 +19,14 @@ import pytest
 from infra.broker import BrokerSpec, KafkaBroker
 from infra.clients import create_topics, free_port
 from streams.config import KafkaSettings
+from tests.support import missing_is_a_failure
 from wallboard.settings import Settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The browser fixture (tests/browser/conftest.py) fails instead of skipping on this flag.
+    if missing_is_a_failure():
+        os.environ["WALLBOARD_REQUIRE_BROWSER"] = "1"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

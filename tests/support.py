@@ -1,10 +1,14 @@
-"""Shared helpers for integration tests: run ``wallboard`` subprocesses and poll HTTP."""
+"""Shared helpers of the tests: run ``wallboard`` subprocesses, poll HTTP, wait for a
+condition (never a bare sleep), and find what a test needs from outside the repository (an
+external tool, the shared data set): skipped on a developer's machine, a failure in CI."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -85,8 +89,10 @@ def get_text(url: str, timeout: float = 2.0) -> str:
 
 
 def wait_until(check: Callable[[], Any], *, timeout: float, what: str,
-               proc: subprocess.Popen[bytes] | None = None, log_path: Path | None = None) -> Any:
-    """Poll ``check`` until it returns a truthy value; fail with the process log otherwise."""
+               proc: subprocess.Popen[bytes] | None = None, log_path: Path | None = None,
+               every: float = 0.5) -> Any:
+    """Poll ``check`` (every ``every`` s) until it returns a truthy value and return it; fail
+    with the process log otherwise. A test waits for its condition, never for a time."""
     deadline = time.monotonic() + timeout
     last_exc: BaseException | None = None
     while time.monotonic() < deadline:
@@ -98,7 +104,7 @@ def wait_until(check: Callable[[], Any], *, timeout: float, what: str,
                 return result
         except (OSError, ValueError, KeyError, AssertionError) as exc:
             last_exc = exc
-        time.sleep(0.5)
+        time.sleep(every)
     log = log_path.read_text(errors="replace")[-4000:] if log_path else ""
     raise AssertionError(f"timed out waiting for {what} (last error: {last_exc!r}); "
                          f"process exit code: {proc.poll() if proc else None}\n{log}")
@@ -160,23 +166,42 @@ class JsonHttpServer:
 REPO = Path(__file__).resolve().parent.parent
 
 
+def missing_is_a_failure() -> bool:
+    """Whether a test whose external tool or shared data is missing fails (CI) rather than
+    skips (a developer's machine): under ``CI=true`` or ``WALLBOARD_REQUIRE_TOOLS=1``, which
+    scripts/test.sh exports in CI. A check that never ran must not pass as a skip there."""
+    return os.environ.get("CI") == "true" or os.environ.get("WALLBOARD_REQUIRE_TOOLS") == "1"
+
+
+def skip_or_fail(why: str) -> NoReturn:
+    """Skip the test, or fail it where :func:`missing_is_a_failure`."""
+    if missing_is_a_failure():
+        pytest.fail(f"{why} (required here: CI=true or WALLBOARD_REQUIRE_TOOLS=1)",
+                    pytrace=False)
+    pytest.skip(why)
+
+
+def require_tool(*names: str) -> str:
+    """The path of the first of ``names`` found on ``$PATH`` (e.g. Debian's
+    ``prometheus-alertmanager``, then upstream's ``alertmanager``). Missing: skipped, or a
+    failure in CI (:func:`skip_or_fail`); scripts/setup.sh installs every one of them."""
+    for name in names:
+        path = shutil.which(name)
+        if path is not None:
+            return path
+    skip_or_fail(f"{' or '.join(names)} not found on $PATH (scripts/test.sh installs it)")
+
+
 def shared_data(rel: str, env: str) -> Path:
     """A file of the shared real data set: ``$ENV``, else ``shared/REL`` inside or beside the
-    repository (CI has ``shared/`` beside its clone). Missing: fails under ``CI=true`` (a
-    real-data check must never pass as a skip there), else skips the test."""
-    import os
-
-    import pytest
-
+    repository (CI has ``shared/`` beside its clone). Missing: skipped, or a failure in CI
+    (:func:`skip_or_fail`)."""
     candidates = [Path(os.environ[env])] if os.environ.get(env) else []
     candidates += [REPO / "shared" / rel, REPO.parent / "shared" / rel]
     for path in candidates:
         if path.is_file():
             return path
-    why = f"shared/{rel} is not here (or set ${env})"
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
+    skip_or_fail(f"shared/{rel} is not here (or set ${env})")
 
 
 def run_async(coro):  # noqa: ANN001, ANN201

@@ -9,7 +9,6 @@ the mounted dashboard."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,6 +16,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from tests.support import require_tool
 from wallboard.cli import build_parser
 from wallboard.settings import Settings
 
@@ -139,9 +139,7 @@ def test_prometheus_rule_files_are_the_mounted_rules_and_promtool_accepts_them(t
     hosts = [_host_path("prometheus", path) for path in config["rule_files"]]
     assert hosts == [(ROOT / "prometheus" / "rules.yml").resolve()]
     assert all(path.is_file() for path in hosts)
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip("Debian's promtool not installed (scripts/test.sh)")
+    promtool = require_tool("promtool")
     local = {**config, "rule_files": [str(path) for path in hosts]}
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(local))
     result = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")],
@@ -155,9 +153,7 @@ def test_prometheus_alerts_go_to_the_alertmanager_service():
                for sc in am["static_configs"] for t in sc["targets"]]
     assert targets == [f"alertmanager:{port}" for port in _published("alertmanager")]
     am_config = _host_path("alertmanager", _flag("alertmanager", "config.file"))
-    amtool = shutil.which("amtool")
-    if amtool is None:
-        pytest.skip("Debian's amtool not installed (scripts/test.sh)")
+    amtool = require_tool("amtool")
     result = subprocess.run([amtool, "check-config", str(am_config)], capture_output=True,
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

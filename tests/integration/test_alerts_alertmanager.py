@@ -4,7 +4,6 @@ through its API v2, lists it, and shows it resolved after our resolve."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -18,14 +17,9 @@ from alerts.config import parse_alerts
 from alerts.core import AlertEngine
 from alerts.delivery import Deliverer
 from infra.clients import free_port
-from tests.support import terminate
+from tests.support import require_tool, terminate, wait_until
 
-BINARY = "/usr/bin/prometheus-alertmanager"
-
-pytestmark = [
-    pytest.mark.skipif(shutil.which(BINARY) is None, reason="prometheus-alertmanager missing"),
-    pytest.mark.filterwarnings("ignore:.imghdr. is deprecated:DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore:.imghdr. is deprecated:DeprecationWarning")
 
 CONFIG = """
 route:
@@ -44,36 +38,21 @@ def _get(url: str):
 
 @pytest.fixture
 def alertmanager(tmp_path: Path) -> Iterator[str]:
+    binary = require_tool("prometheus-alertmanager", "alertmanager")  # Debian's, upstream's
     (tmp_path / "am.yml").write_text(CONFIG)
     port = free_port()
+    log = tmp_path / "am.log"
     proc = subprocess.Popen(
-        [BINARY, f"--config.file={tmp_path / 'am.yml'}", f"--storage.path={tmp_path / 'data'}",
+        [binary, f"--config.file={tmp_path / 'am.yml'}", f"--storage.path={tmp_path / 'data'}",
          f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
-        stdout=subprocess.DEVNULL, stderr=(tmp_path / "am.log").open("wb"))
+        stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _get(f"{url}/api/v2/status")
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("alertmanager did not start: "
-                                + (tmp_path / "am.log").read_text()[-2000:])
-                time.sleep(0.2)
+        wait_until(lambda: _get(f"{url}/api/v2/status"), timeout=30, every=0.2,
+                   what="Alertmanager to answer", proc=proc, log_path=log)
         yield url
     finally:
         terminate(proc)
-
-
-def _wait_for(predicate, timeout_s: float = 15.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def test_alertmanager_lists_then_resolves_our_alert(alertmanager):
@@ -91,7 +70,7 @@ def test_alertmanager_lists_then_resolves_our_alert(alertmanager):
         return [a for a in _get(f"{alertmanager}/api/v2/alerts")
                 if a["labels"].get("alertname") == "long_wait"]
 
-    (alert,) = _wait_for(listed)
+    (alert,) = wait_until(listed, timeout=15, every=0.2, what="our alert listed")
     assert alert["labels"] == {"alertname": "long_wait", "segment": "billing",
                                "severity": "warning", "kind": "threshold"}
     assert alert["status"]["state"] == "active"
@@ -110,4 +89,4 @@ def test_alertmanager_lists_then_resolves_our_alert(alertmanager):
     def gone():  # Alertmanager's API v2 lists only alerts whose endsAt is not past
         return not listed()
 
-    assert _wait_for(gone)
+    wait_until(gone, timeout=15, every=0.2, what="our alert resolved")

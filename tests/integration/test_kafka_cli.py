@@ -6,12 +6,30 @@ import subprocess
 import sys
 import time
 
+from kafka import KafkaConsumer, TopicPartition
+
 from infra.clients import free_port
+from tests.support import wait_until
+
+# The simulate run the broker dies under: how long it runs, the connect timeout it is given
+# (the README: a command against a down broker fails within kafka.connect_timeout_s), and the
+# margin allowed on top for the process to exit (kafka-python's threads, a loaded machine).
+RUN_S, CONNECT_TIMEOUT_S, EXIT_MARGIN_S = 8, 3, 3.0
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "wallboard", *args], capture_output=True,
                           text=True, timeout=180)
+
+
+def records_in(bootstrap: str, topic: str) -> int:
+    """How many records ``topic`` holds (the sum of its partitions' end offsets)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.end_offsets(parts).values()) if parts else 0
+    finally:
+        consumer.close()
 
 
 def test_start_is_idempotent_handles_stale_pid_and_stops_cleanly(tmp_path):
@@ -53,7 +71,7 @@ def test_a_stale_pid_of_a_live_process_is_never_signalled_and_a_dying_broker_is_
     state = tmp_path / "kafka"
     state.mkdir()
     cfg = tmp_path / "wallboard.toml"
-    cfg.write_text("[kafka]\nconnect_timeout_s = 3\n")
+    cfg.write_text(f"[kafka]\nconnect_timeout_s = {CONNECT_TIMEOUT_S}\n")
     common = ["--bootstrap", f"127.0.0.1:{port}", "--state-dir", str(state),
               "--controller-port", str(free_port())]
     sleeper = subprocess.Popen(["sleep", "120"])
@@ -78,12 +96,14 @@ def test_a_stale_pid_of_a_live_process_is_never_signalled_and_a_dying_broker_is_
 
         simulate = subprocess.Popen(
             [sys.executable, "-m", "wallboard", "simulate", "--bootstrap", f"127.0.0.1:{port}",
-             "--config", str(cfg), "--duration", "8", "--rate", "20"],
+             "--config", str(cfg), "--duration", str(RUN_S), "--rate", "20"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3)
+        # the broker dies under a simulate that is sending: once its first events are in
+        wait_until(lambda: records_in(f"127.0.0.1:{port}", "cc.call-events") > 0, timeout=30,
+                   every=0.1, what="simulate's first events in the broker")
         assert simulate.poll() is None, simulate.communicate()
-        stopped = time.monotonic()
         assert cli("kafka", "stop", *common).returncode == 0
+        stopped = time.monotonic()
         out, err = simulate.communicate(timeout=60)
         elapsed = time.monotonic() - stopped
         assert simulate.returncode == 1, (out, err)
@@ -91,8 +111,9 @@ def test_a_stale_pid_of_a_live_process_is_never_signalled_and_a_dying_broker_is_
         lines = err.strip().splitlines()
         assert len(lines) == 1, err
         assert lines[0].startswith(f"wallboard simulate: cannot reach the Kafka broker at "
-                                   f"127.0.0.1:{port} within 3 s ("), lines[0]
-        assert elapsed < 30, elapsed  # the rest of the 8 s run, then at most 3 s for the flush
+                                   f"127.0.0.1:{port} within {CONNECT_TIMEOUT_S} s ("), lines[0]
+        # at most the rest of the run, then the connect timeout for the last events
+        assert elapsed <= RUN_S + CONNECT_TIMEOUT_S + EXIT_MARGIN_S, elapsed
     finally:
         if simulate is not None and simulate.poll() is None:
             simulate.kill()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import shutil
 import subprocess
 import time
 import urllib.parse
@@ -17,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from kafka.partitioner.default import murmur2
 
 from infra.clients import free_port
@@ -25,7 +23,14 @@ from streams.adapters.simulator import Simulator, default_models
 from streams.config import WorkerSettings
 from streams.core.timefmt import rfc3339
 from streams.producer import EventProducer
-from tests.support import get_json, terminate, wait_until, wallboard_process, write_config
+from tests.support import (
+    get_json,
+    require_tool,
+    terminate,
+    wait_until,
+    wallboard_process,
+    write_config,
+)
 from wallboard.settings import Settings
 
 RULES = Path(__file__).resolve().parents[2] / "prometheus" / "rules.yml"
@@ -35,9 +40,6 @@ COUNTS = {"offered": "calls_offered_total", "answered": "calls_answered_total",
           "short_abandoned": "calls_short_abandoned_total", "handled": "calls_handled_total",
           "sl_met": "service_level_met_total", "sl_missed": "service_level_missed_total",
           "dequeued": "calls_dequeued_total"}
-
-pytestmark = pytest.mark.skipif(shutil.which("prometheus") is None,
-                                reason="Debian's prometheus not installed (scripts/test.sh)")
 
 
 def complete_calls(events: list[dict]) -> list[dict]:
@@ -78,6 +80,7 @@ def ticks(at: float, partitions: int) -> list[dict]:
 
 @contextlib.contextmanager
 def prometheus(tmp: Path, target: str) -> Iterator[str]:
+    binary = require_tool("prometheus")
     port = free_port()
     config = tmp / "prometheus.yml"
     config.write_text(
@@ -87,7 +90,7 @@ def prometheus(tmp: Path, target: str) -> Iterator[str]:
         f"    static_configs:\n      - targets: ['{target}']\n", encoding="utf-8")
     log = (tmp / "prometheus.log").open("wb")
     proc = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp / 'tsdb'}",
+        [binary, f"--config.file={config}", f"--storage.tsdb.path={tmp / 'tsdb'}",
          f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1h"],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -117,6 +120,7 @@ def query(base: str, promql: str) -> dict[str, float]:
 
 
 def test_promql_over_the_counters_equals_the_snapshot(kafka, tmp_path):
+    require_tool("prometheus")  # before the worker starts
     settings, config, port = _worker(kafka.settings(), tmp_path)
     now = time.time()
     start, end = now - 12 * 60, now - 3 * 60
@@ -180,7 +184,7 @@ def _produce(settings: Settings, prom: str, events: list[dict],
     # at 0 before they rise, as in production, where a call is final minutes after its
     # queue first shows up (max_lateness_s + max_future_s).
     first = start + 50
-    producer.send([e for e in events if _ts(e) < first])
+    sent = producer.send([e for e in events if _ts(e) < first])
     producer.flush()
     partitions = settings.kafka.call_partitions
     wait_until(lambda: query(prom, 'count by (segment) (callcenter_calls_offered_total'
@@ -190,10 +194,13 @@ def _produce(settings: Settings, prom: str, events: list[dict],
     # then in four slices, so the counters rise while Prometheus scrapes
     bounds = [first + (end - first) * i / 4 for i in range(5)]
     for lo, hi in itertools.pairwise(bounds):
-        producer.send([e for e in events if lo <= _ts(e) < hi or (hi == end and
-                                                                  _ts(e) == end)])
+        sent += producer.send([e for e in events if lo <= _ts(e) < hi or (hi == end and
+                                                                          _ts(e) == end)])
         producer.flush()
-        time.sleep(2.5)
+        # a scrape after the worker consumed the slice: each series rises between samples
+        wait_until(lambda n=sent: query(prom, "sum(callcenter_events_consumed_total)")
+                   == {"": n}, timeout=30, what=f"a scrape with {sent} records consumed",
+                   proc=proc, log_path=log, every=0.2)
     producer.send(ticks(now, settings.kafka.call_partitions))
     producer.close()
 

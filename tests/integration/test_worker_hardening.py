@@ -2,7 +2,8 @@
 
 * 10 000 fuzzed bad records mixed into valid traffic: every bad one is dead-lettered, the
   valid figures equal ``wallboard compute`` on the valid events alone, and no agent crashes.
-* SIGTERM while the broker is down: the worker exits within 10 s.
+* SIGTERM while the broker is down: the worker exits within ``worker.shutdown_timeout_s``
+  (the README's 6 s), plus a small named margin.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from streams.producer import EventProducer
 from tests.support import get_json, wait_until, wallboard_process, write_config
 
 N_BAD = 10_000
+# After SIGTERM the worker exits within worker.shutdown_timeout_s (README, "Outages"; the
+# default is 6 s) whatever the broker does. On top of it: the signal reaching the event loop,
+# which arms the watchdog, and the process's exit, on a loaded 2-core machine.
+SHUTDOWN_S = WorkerSettings().shutdown_timeout_s
+EXIT_MARGIN_S = 1.5
 
 
 def bad_records(rng: random.Random, valid: list[dict], call_topic: str,
@@ -169,8 +175,10 @@ def _check_dead_letters(bootstrap: str, k: KafkaSettings, tombstones: int) -> No
     assert any("nested too deeply" in r for r in reasons)
 
 
-def test_sigterm_with_the_broker_down_exits_within_ten_seconds(tmp_path):
-    """The broker dies under a running worker; SIGTERM must still end it promptly."""
+def test_sigterm_with_the_broker_down_exits_within_the_shutdown_timeout(tmp_path):
+    """The broker dies under a running worker; SIGTERM must still end it within
+    ``worker.shutdown_timeout_s``."""
+    assert SHUTDOWN_S == 6.0  # the README's promise, for the default settings
     spec = BrokerSpec(state_dir=tmp_path / "kafka", port=free_port(),
                       controller_port=free_port())
     broker = KafkaBroker(spec, log=lambda _m: None)
@@ -210,7 +218,7 @@ def test_sigterm_with_the_broker_down_exits_within_ten_seconds(tmp_path):
             proc.send_signal(signal.SIGTERM)
             code = proc.wait(timeout=30)
             took = time.monotonic() - started
-        assert took < 10.0, (took, log.read_text(errors="replace")[-3000:])
+        assert took <= SHUTDOWN_S + EXIT_MARGIN_S, (took, log.read_text(errors="replace")[-3000:])
         assert code == 0
     finally:
         broker.stop(timeout_s=5)

@@ -43,6 +43,12 @@ def caught_up(base: str, total: int) -> dict | None:
     return None
 
 
+def checkpointed(base: str) -> bool:
+    """Every partition's last checkpoint (acknowledged by the broker) is at its next offset."""
+    rows = get_json(f"{base}/api/v1/snapshot")["freshness"]["partitions"]
+    return bool(rows) and all(p["checkpoint_offset"] == p["next_offset"] for p in rows)
+
+
 def send(kafka: KafkaSettings, events: list[dict]) -> None:
     producer = EventProducer(kafka)
     producer.send(events)
@@ -112,7 +118,8 @@ def test_a_checkpoint_of_other_engine_settings_is_refused_and_replayed(kafka, tm
     with wallboard_process(["--config", str(config), "worker"], log) as proc:
         wait_until(lambda: caught_up(base, len(events)), timeout=90, proc=proc, log_path=log,
                    what="the events read")
-        time.sleep(1.5)  # the last checkpoints are written
+        wait_until(lambda: checkpointed(base), timeout=30, proc=proc, log_path=log,
+                   what="every partition's checkpoint at its last record")
     # the same worker, restarted with another lateness allowance
     with config.open("a") as f:
         f.write("[engine]\nmax_lateness_s = 45.0\n")

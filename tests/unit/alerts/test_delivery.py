@@ -24,6 +24,20 @@ def _firing(settings) -> tuple[AlertEngine, list]:
     return eng, eng.step(snap, T0)
 
 
+class Factors(random.Random):
+    """A random source whose draws are the given factors, in turn."""
+
+    def __init__(self, *factors: float) -> None:
+        super().__init__(0)
+        self.factors = list(factors)
+
+    def random(self) -> float:
+        return self.factors.pop(0)
+
+
+FACTORS = (0.5, 0.75, 0.25)
+
+
 def _settings(**delivery):
     return parse_alerts({"board_url": "http://board.local/", "rules": {"long_wait": {
         "figure": "now.oldest_wait_s", "above": 60, "critical": 120}},
@@ -42,23 +56,40 @@ def test_apprise_json_payload_and_retry_policy(statuses, ok, attempts):
     with Receiver(statuses) as rx:
         settings = _settings(apprise=[f"json://127.0.0.1:{rx.port}/hook"], max_attempts=4)
         sleeps: list[float] = []
-        d = Deliverer(settings, sleep=sleeps.append, rng=random.Random(1))
+        d = Deliverer(settings, sleep=sleeps.append, rng=Factors(*FACTORS))
         eng, notices = _firing(settings)
         failed = d.deliver(notices, [])
         (outcome,) = d.outcomes
         assert (outcome.ok, outcome.attempts) == (ok, attempts)
         assert len(rx.requests) == attempts
         assert failed == ([] if ok else notices)
-        # full jitter: each wait in [0, min(cap, backoff * 2^n))
-        assert len(sleeps) == attempts - 1
-        for n, s in enumerate(sleeps):
-            assert 0 <= s < min(8.0, 1.0 * 2 ** n)
+        # full jitter: wait n is min(cap, backoff * 2^n) times the n-th random factor
+        assert sleeps == [0.5, 1.5, 1.0][:attempts - 1]
         body = rx.requests[-1]["body"]
         assert rx.requests[-1]["path"] == "/hook"
         assert "long_wait" in body["title"] and "billing" in body["title"]
         assert "now.oldest_wait_s = 95.5" in body["message"]
         assert "threshold > 60" in body["message"]
         assert "http://board.local/?segment=billing" in body["message"]
+
+
+def test_the_backoff_is_capped_and_every_wait_is_jittered():
+    with Receiver([503] * 5) as rx:
+        settings = _settings(apprise=[f"json://127.0.0.1:{rx.port}/hook"], max_attempts=6)
+        sleeps: list[float] = []
+        d = Deliverer(settings, sleep=sleeps.append, rng=Factors(0.5, 0.5, 0.5, 0.5, 0.1))
+        _, notices = _firing(settings)
+        assert d.deliver(notices, []) == []
+        # 1, 2, 4, then the 8 s cap twice, each times its factor
+        assert sleeps == [0.5, 1.0, 2.0, 4.0, 0.8]
+    seeded = []
+    with Receiver([503] * 3) as rx:
+        settings = _settings(apprise=[f"json://127.0.0.1:{rx.port}/hook"], max_attempts=4)
+        Deliverer(settings, sleep=seeded.append, rng=random.Random(7)).deliver(
+            _firing(settings)[1], [])
+    caps = [1.0, 2.0, 4.0]
+    assert all(0 < s < cap for s, cap in zip(seeded, caps, strict=True))  # never the bare cap
+    assert len({s / cap for s, cap in zip(seeded, caps, strict=True)}) == 3  # fresh draws
 
 
 def test_retryable_statuses():

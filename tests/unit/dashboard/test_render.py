@@ -64,8 +64,35 @@ def test_colliding_dom_ids_are_made_unique():
     assert sorted(ids) == ["a-b", "a-b-2", "a-b-3"]
 
 
+def summary(view: dict) -> tuple:
+    return (view["clock"], view["age"], view["status"],
+            [(s["name"], s["status"], [(t["key"], t["value"], t["status"]) for t in s["tiles"]])
+             for s in view["segments"]])
+
+
+# The sample snapshot fetched 2 s before NOW, as the board must show it: FULL_SEGMENT's
+# figures (3 waiting, SL 0.8333, 12 staffed, abandon 0.0789, ASA 11.2 s, 11 required) and
+# PARTIAL_SEGMENT's (0 waiting, the rest unknown).
+SHOWN = ("11:06:40 UTC", "2 s", "warn", [
+    ("all", "warn", [("now", "3", "warn"), ("sl", "83%", "warn"), ("agents", "12", "none"),
+                     ("abandon", "7.8%", "warn"), ("asa", "0:11", "warn"),
+                     ("forecast", "11", "ok")]),
+    ("sales", "ok", [("now", "0", "ok"), ("sl", MISSING, "none"), ("agents", MISSING, "none"),
+                     ("abandon", MISSING, "none"), ("asa", MISSING, "none"),
+                     ("forecast", MISSING, "none")]),
+])
+
+
 def test_render_is_pure():
+    """The view is a function of the arguments alone: the one stated above, the same again
+    after renders of other snapshots and instants, and the snapshot left as it was."""
     snap = snapshot(all=FULL_SEGMENT, sales=PARTIAL_SEGMENT)
     before = copy.deepcopy(snap)
-    assert render(snap, NOW - 2, NOW) == render(snap, NOW - 2, NOW)
+    first = render(snap, NOW - 2, NOW, paginate=False)
+    assert summary(first) == SHOWN
+    render(snapshot(all=PARTIAL_SEGMENT), NOW + 100, NOW + 200)
+    render(snap, NOW, NOW + 60, paginate=False)
+    again = render(copy.deepcopy(snap), NOW - 2, NOW, paginate=False)
+    assert summary(again) == SHOWN
+    assert again == first  # nothing kept from the renders in between
     assert snap == before

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +16,19 @@ from infra.broker import KAFKA_MAIN, BrokerSpec, KafkaBroker, min_heap
 from infra.clients import free_port
 from infra.errors import BrokerError
 from infra.pidfile import PidRecord, _proc_start_ticks
+from tests.support import wait_until
+
+# A live process that is not the broker and writes down each SIGTERM and SIGWINCH it gets.
+SIGNAL_RECORDER = """
+import signal, sys, time
+out = open(sys.argv[1], "a", buffering=1)
+note = lambda signum, _frame: out.write(signal.Signals(signum).name + "\\n")
+signal.signal(signal.SIGTERM, note)
+signal.signal(signal.SIGWINCH, note)
+out.write("ready\\n")
+while True:
+    time.sleep(60)
+"""
 
 
 @pytest.fixture
@@ -38,11 +51,26 @@ def spawn() -> Iterator:
 def fake_broker(spawn, props: Path) -> subprocess.Popen[bytes]:
     """A process whose command line looks like our broker's: ``... kafka.Kafka <props>``."""
     proc = spawn([sys.executable, "-c", "import time; time.sleep(60)", KAFKA_MAIN, str(props)])
-    deadline = time.monotonic() + 10
-    while KAFKA_MAIN.encode() not in Path(f"/proc/{proc.pid}/cmdline").read_bytes():
-        assert time.monotonic() < deadline, "the fake broker did not start"
-        time.sleep(0.01)
+    wait_until(lambda: KAFKA_MAIN.encode() in Path(f"/proc/{proc.pid}/cmdline").read_bytes(),
+               timeout=10, every=0.01, proc=proc, what="the fake broker to start")
     return proc
+
+
+def signal_recorder(spawn, record: Path) -> subprocess.Popen[bytes]:
+    proc = spawn([sys.executable, "-c", SIGNAL_RECORDER, str(record)])
+    wait_until(lambda: record.read_text() == "ready\n", timeout=10, every=0.01, proc=proc,
+               what="the signal recorder to listen")
+    return proc
+
+
+def signals_noted(proc: subprocess.Popen[bytes], record: Path) -> list[str]:
+    """The signals ``proc`` noted so far, after a SIGWINCH sent now has been noted: a signal
+    sent to it before (it is pending by then) is handled first, SIGTERM being the lower."""
+    winches = record.read_text().split().count("SIGWINCH") + 1
+    proc.send_signal(signal.SIGWINCH)
+    wait_until(lambda: record.read_text().split().count("SIGWINCH") == winches, timeout=10,
+               every=0.01, proc=proc, what="the recorder to note our SIGWINCH")
+    return record.read_text().split()[1:]
 
 
 def quiet_broker(tmp_path: Path, port: int | None = None) -> tuple[KafkaBroker, list[str]]:
@@ -97,16 +125,18 @@ def test_stop_and_status_never_touch_a_live_unrelated_process(tmp_path, spawn):
     """Issue 8: a stale broker.pid holding the pid of another live process (a recycled pid):
     ``stop`` must not signal it and ``status`` must not call it running."""
     broker, logged = quiet_broker(tmp_path)
-    sleeper = spawn(["sleep", "60"])
-    for text in (f"{sleeper.pid}\n",  # pid-only file of an older version
-                 PidRecord(sleeper.pid, _proc_start_ticks(sleeper.pid)).dumps()):
+    sleeper = signal_recorder(spawn, tmp_path / "signals")
+    texts = (f"{sleeper.pid}\n",  # pid-only file of an older version
+             PidRecord(sleeper.pid, _proc_start_ticks(sleeper.pid)).dumps())
+    for n, text in enumerate(texts, 1):
         broker.pid_path.write_text(text)
         status = broker.status()
         assert not status.running and status.pid is None
         assert "not running" in status.describe()
         assert broker.stop(timeout_s=1) is False
-        time.sleep(0.2)  # a SIGTERM, had one been sent, would have ended `sleep` by now
-        assert sleeper.poll() is None, "stop signalled a process that is not the broker"
+        assert signals_noted(sleeper, tmp_path / "signals") == ["SIGWINCH"] * n, \
+            "stop signalled a process that is not the broker"
+        assert sleeper.poll() is None
         assert not broker.pid_path.exists()
     assert logged[-2:] == [
         f"kafka: removing stale pid file {broker.pid_path} (pid {sleeper.pid} is another "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from streams.prometheus import Pipeline
+from tests.support import require_tool
 from tests.unit.prometheus.support import ALL_RULES, ROOT
 from tests.unit.streams.prometheus.support import fed_engine, registry
 
@@ -32,7 +32,11 @@ def _exported_names() -> set[str]:
     return names | {r["record"] for r in ALL_RULES if "record" in r}
 
 
-def test_the_dashboard_is_grafanas_schema_output_and_queries_what_we_export(tmp_path) -> None:
+def _queries(board: dict) -> list[str]:
+    return [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
+
+
+def test_the_dashboard_is_grafanas_schema_output_and_queries_what_we_export() -> None:
     sys.path.insert(0, str(ROOT / "prometheus"))
     try:
         import grafana_dashboard
@@ -45,7 +49,7 @@ def test_the_dashboard_is_grafanas_schema_output_and_queries_what_we_export(tmp_
     assert committed == grafana_dashboard.render(), "run prometheus/grafana_dashboard.py"
     board = json.loads(committed)
     assert json.loads(json.dumps(Dashboard.from_json(board), cls=JSONEncoder)) == board
-    exprs = [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
+    exprs = _queries(board)
     assert len(exprs) >= 20
     titles = " ".join(p["title"] for p in board["panels"]).lower()
     for word in ("service level", "wait", "offered", "agents", "consumer lag", "dead letters"):
@@ -55,13 +59,16 @@ def test_the_dashboard_is_grafanas_schema_output_and_queries_what_we_export(tmp_
         for name in re.findall(r"\b(?:callcenter_\w+|segment:\w+:\w+|callcenter:\w+:\w+|"
                                r"process_\w+)", expr):
             assert name in exported or name.startswith("process_"), (name, expr)
-    if shutil.which("promtool") is None:
-        return
-    # every query is valid PromQL: promtool parses them as recording rules
+
+
+def test_every_dashboard_query_is_valid_promql(tmp_path) -> None:
+    """promtool parses each panel's query as a recording rule."""
+    promtool = require_tool("promtool")
+    board = json.loads((ROOT / "prometheus" / "grafana" / "callcenter.json").read_text())
     rules = {"groups": [{"name": "dashboard", "rules": [
         {"record": f"dashboard:q{i}", "expr": e.replace("$segment", ".*")}
-        for i, e in enumerate(exprs)]}]}
+        for i, e in enumerate(_queries(board))]}]}
     (tmp_path / "q.yml").write_text(yaml.safe_dump(rules))
-    result = subprocess.run(["promtool", "check", "rules", str(tmp_path / "q.yml")],
+    result = subprocess.run([promtool, "check", "rules", str(tmp_path / "q.yml")],
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

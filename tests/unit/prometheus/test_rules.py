@@ -4,17 +4,14 @@ produce something, and every alert has its severity, summary and runbook section
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
-import pytest
-
+from tests.support import require_tool
 from tests.unit.prometheus.support import ALL_RULES, ROOT, RULE_TESTS
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="Debian's promtool not installed")
 def test_promtool_rule_tests_pass() -> None:
-    result = subprocess.run(["promtool", "test", "rules", "rules.test.yml"],
+    result = subprocess.run([require_tool("promtool"), "test", "rules", "rules.test.yml"],
                             cwd=ROOT / "prometheus", capture_output=True, text=True,
                             timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import pathlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from schemas import EVENT_TYPES, Event, InvalidEvent, parse_event, schema_path
 from schemas import validate as validate_mod
+from tests.support import shared_data
 from tests.unit.schemas.cases import INVALID, VALID
 from tests.unit.schemas.corpus import COMMON, OWN_FIELDS
 from tests.unit.schemas.strategies import KNOWN_FIELDS, json_values, valid_events
@@ -158,9 +158,7 @@ def test_spec_examples_parse() -> None:
 
 
 def test_spec_examples_match_the_spec_page() -> None:
-    spec = pathlib.Path("/work/shared/spec/events.md")
-    if not spec.exists():
-        pytest.skip("shared spec not mounted")
+    spec = shared_data("spec/events.md", "WALLBOARD_EVENTS_SPEC")
     lines = [ln.encode() for ln in spec.read_text(encoding="utf-8").splitlines()]
     assert all(line in lines for line in _spec_lines())
 

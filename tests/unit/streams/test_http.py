@@ -11,23 +11,28 @@ import time
 from tests.support import run_async
 from tests.unit.streams.worker.support import http_get, make
 
+# worker.http_timeout_s here. A connection without progress is closed one period after it
+# opened (docs/configuration.md); on top, the margin for a loaded 2-core machine.
+TIMEOUT_S = 1.0
+MARGIN_S = 1.5
+
 
 def test_a_client_that_sends_nothing_or_half_a_header_is_disconnected():
     async def scenario() -> None:
-        rt = make(http_timeout_s=1.0)
+        rt = make(http_timeout_s=TIMEOUT_S)
         await rt.start()
         try:
+            opened = time.monotonic()
             idle_r, idle_w = await asyncio.open_connection("127.0.0.1", rt.http.port)
             half_r, half_w = await asyncio.open_connection("127.0.0.1", rt.http.port)
             half_w.write(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
             await half_w.drain()
-            started = time.monotonic()
             # meanwhile a normal client is served
             assert (await http_get(rt.http.port, "/api/v1/health"))[0] == 200
             assert await asyncio.wait_for(idle_r.read(), 5) == b""  # closed by the server
             assert await asyncio.wait_for(half_r.read(), 5) == b""
-            waited = time.monotonic() - started
-            assert 0.5 < waited < 4.0, waited  # one to two periods of http_timeout_s
+            waited = time.monotonic() - opened
+            assert TIMEOUT_S <= waited <= TIMEOUT_S + MARGIN_S, waited
             for w in (idle_w, half_w):
                 w.close()
         finally:
@@ -39,11 +44,11 @@ def test_a_client_that_sends_nothing_or_half_a_header_is_disconnected():
 def test_a_trickling_client_is_disconnected_although_it_keeps_sending():
     """A byte every 0.2 s resets no read timeout here: only a complete header is progress."""
     async def scenario() -> float:
-        rt = make(http_timeout_s=1.0)
+        rt = make(http_timeout_s=TIMEOUT_S)
         await rt.start()
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", rt.http.port)
             started = time.monotonic()
+            reader, writer = await asyncio.open_connection("127.0.0.1", rt.http.port)
             for byte in b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
                 writer.write(bytes([byte]))
                 try:
@@ -61,4 +66,5 @@ def test_a_trickling_client_is_disconnected_although_it_keeps_sending():
         finally:
             await rt.stop()
 
-    assert run_async(scenario()) < 4.0
+    took = run_async(scenario())
+    assert TIMEOUT_S <= took <= TIMEOUT_S + MARGIN_S, took  # its bytes bought it no time

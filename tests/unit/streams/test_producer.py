@@ -3,9 +3,9 @@ line and a few seconds, never a traceback.
 
 Every command runs against a free port with nothing listening (or a port that accepts
 connections but never speaks Kafka): exit code 1, one stderr line naming the bootstrap
-address, within ``kafka.connect_timeout_s``. The elapsed-time bounds are generous: they check
-"bounded", not speed. Then a producer whose broker dies mid-send (kafka-python's producer
-replaced by a fake that never acknowledges).
+address, within ``kafka.connect_timeout_s`` (the README's promise) plus a margin named below:
+they check the deadline, not speed. Then a producer whose broker dies mid-send (kafka-python's
+producer replaced by a fake that never acknowledges).
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ from streams.producer import EventProducer
 from wallboard.cli import main
 
 EVENT = {"spec_version": 1, "type": "call.queued", "call_id": "c-1"}
+CONNECT_TIMEOUT_S = 3  # kafka.connect_timeout_s in the short_timeout config
+# On top of the timeout: SCHEDULING_S for a loaded 2-core machine, and START_S more for a
+# `wallboard` subprocess to start (the interpreter and its imports: about 0.5 s here).
+SCHEDULING_S, START_S = 1.5, 2.5
 
 
 def run_cli(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -52,7 +56,7 @@ def events_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def short_timeout(tmp_path: Path) -> Path:
     cfg = tmp_path / "wallboard.toml"
-    cfg.write_text("[kafka]\nconnect_timeout_s = 3\n")
+    cfg.write_text(f"[kafka]\nconnect_timeout_s = {CONNECT_TIMEOUT_S}\n")
     return cfg
 
 
@@ -97,17 +101,20 @@ def test_commands_against_a_down_broker_fail_in_one_line(command, events_file, s
     bootstrap = f"127.0.0.1:{free_port()}"
     proc, elapsed = run_cli(*commands(events_file)[command], "--bootstrap", bootstrap,
                             "--config", str(short_timeout))
-    assert_one_line(proc, bootstrap, 3)
+    assert_one_line(proc, bootstrap, CONNECT_TIMEOUT_S)
     assert proc.stderr.startswith(f"wallboard {command.split()[0]}: ")
-    assert 2.5 < elapsed < 15, elapsed  # waited for the broker for the timeout, not 31 s
+    # waited for the broker for the timeout, and no longer (kafka-python alone: 31 s)
+    assert CONNECT_TIMEOUT_S <= elapsed <= CONNECT_TIMEOUT_S + START_S + SCHEDULING_S, elapsed
 
 
 def test_the_default_timeout_is_ten_seconds(events_file):
     bootstrap = f"127.0.0.1:{free_port()}"
+    default = KafkaSettings().connect_timeout_s
+    assert default == 10  # the README's and docs/configuration.md's default
     proc, elapsed = run_cli(*commands(events_file)["replay"], "--bootstrap", bootstrap)
     assert_one_line(proc, bootstrap, 10)
     assert proc.stdout == ""
-    assert elapsed < 20, elapsed
+    assert default <= elapsed <= default + START_S + SCHEDULING_S, elapsed
 
 
 @pytest.mark.parametrize("command", ["simulate", "kafka topics"])
@@ -121,9 +128,9 @@ def test_a_port_that_is_not_kafka_fails_in_one_line_without_kafka_logs(
     elapsed = time.monotonic() - started
     err = capsys.readouterr().err
     proc = subprocess.CompletedProcess([], code, "", err)
-    assert_one_line(proc, bootstrap, 3,
+    assert_one_line(proc, bootstrap, CONNECT_TIMEOUT_S,
                     "the port accepts connections but no Kafka broker answered")
-    assert elapsed < 15, elapsed
+    assert elapsed <= CONNECT_TIMEOUT_S + SCHEDULING_S, elapsed
     kafka_records = [r for r in caplog.records
                      if r.name.startswith("kafka") and r.levelno >= logging.WARNING]
     assert kafka_records == []

@@ -58,7 +58,7 @@ def test_compute_prints_one_snapshot_and_reports_invalid_lines(tmp_path, capsys,
 
 def test_the_same_engine_gives_the_same_snapshot(tmp_path, capsys):
     path = write(tmp_path, "e.jsonl", LINES)
-    main(["compute", "--events", str(path), "--as-of", rfc3339(T0 + 200)])
+    assert main(["compute", "--events", str(path), "--as-of", rfc3339(T0 + 200)]) == 0
     engine = Engine()
     for raw in LINES:
         try:
@@ -70,23 +70,23 @@ def test_the_same_engine_gives_the_same_snapshot(tmp_path, capsys):
 
 def test_repeated_as_of_and_every_print_series(tmp_path, capsys):
     path = write(tmp_path, "e.jsonl", LINES)
-    main(["compute", "--events", str(path), "--as-of", rfc3339(T0 + 200),
-          "--as-of", rfc3339(T0 + 5)])
+    assert main(["compute", "--events", str(path), "--as-of", rfc3339(T0 + 200),
+                 "--as-of", rfc3339(T0 + 5)]) == 0
     snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [s["as_of"] for s in snaps] == ["2026-11-21T22:26:45Z", "2026-11-21T22:30:00Z"]
     assert snaps[0]["segments"]["billing"]["now"]["waiting"] == 1
-    main(["compute", "--events", str(path), "--every", "60s"])
+    assert main(["compute", "--events", str(path), "--every", "60s"]) == 0
     snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     # first event 22:26:40 -> 22:27:00 ... newest 22:28:50 -> 22:28:00 (never past it)
     assert [s["as_of"][11:] for s in snaps] == ["22:27:00Z", "22:28:00Z"]
-    main(["compute", "--events", str(path), "--every", "1m", "--from", rfc3339(T0 - 100),
-          "--to", rfc3339(T0 + 10)])
+    assert main(["compute", "--events", str(path), "--every", "1m",
+                 "--from", rfc3339(T0 - 100), "--to", rfc3339(T0 + 10)]) == 0
     snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [s["as_of"][11:] for s in snaps] == ["22:25:00Z", "22:26:00Z"]
 
 
 def test_without_as_of_the_snapshot_is_as_of_the_newest_event(tmp_path, capsys):
-    main(["compute", "--events", str(write(tmp_path, "e.jsonl", LINES))])
+    assert main(["compute", "--events", str(write(tmp_path, "e.jsonl", LINES))]) == 0
     assert json.loads(capsys.readouterr().out)["as_of"] == "2026-11-21T22:28:50Z"
 
 
@@ -206,7 +206,8 @@ def test_every_series_never_goes_past_the_newest_event(tmp_path, capsys, every, 
 
 def test_every_series_with_to_is_unchanged_and_bounded_by_to(tmp_path, capsys):
     path = write(tmp_path, "e.jsonl", LINES)
-    main(["compute", "--events", str(path), "--every", "1m", "--to", rfc3339(T0 + 230)])
+    assert main(["compute", "--events", str(path), "--every", "1m",
+                 "--to", rfc3339(T0 + 230)]) == 0
     snaps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     # an explicit --to may lie after the last event (22:28:50): the series runs up to it
     assert [s["as_of"][11:] for s in snaps] == ["22:27:00Z", "22:28:00Z", "22:29:00Z",

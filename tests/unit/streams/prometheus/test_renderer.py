@@ -3,19 +3,18 @@ block is reused until a checkpoint changes it."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from streams.prometheus import MetricsRenderer, Pipeline
+from tests.support import require_tool
 from tests.unit.streams.prometheus.support import _sample_with_everything, fed_engine, registry
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="Debian's promtool not installed")
 def test_promtool_check_metrics_accepts_our_output() -> None:
+    promtool = require_tool("promtool")
     engine = fed_engine()
     engine.to_bytes()
     snap = engine.snapshot(engine.newest_ms / 1000)
@@ -23,7 +22,7 @@ def test_promtool_check_metrics_accepts_our_output() -> None:
                     counts={("cc.call-events", "applied"): 5})
     text = MetricsRenderer().encode(snap, pipe, "text/plain")  # what /metrics serves
     assert b"process_cpu_seconds_total" in text and b"python_info" in text
-    result = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+    result = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
     assert b"cc_" not in text.replace(b"cc.call-events", b"")

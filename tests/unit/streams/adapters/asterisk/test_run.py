@@ -9,11 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import pytest
 
+from tests.support import wait_until
 from wallboard.commands.sources import add_asterisk, cmd_asterisk
 from wallboard.settings import Settings
 
@@ -69,6 +69,7 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, argv, needle):
 RUNNER = """
 import argparse, sys
 from wallboard.settings import Settings
+from tests.support import wait_until
 from wallboard.commands.sources import add_asterisk, cmd_asterisk
 p = argparse.ArgumentParser()
 add_asterisk(p.add_subparsers())
@@ -86,12 +87,15 @@ def test_sigterm_stops_follow_and_persists_the_state(tmp_path):
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
-        deadline = time.monotonic() + 20
-        while not state.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert state.exists(), proc.stderr
+        def saved_offset() -> int:
+            return json.loads(state.read_text())["position"]["offset"]
+
+        wait_until(lambda: saved_offset() == log.stat().st_size, timeout=20, every=0.05,
+                   proc=proc, what="the state file after the first lines")
         append(log, *calls(3, 1))
-        time.sleep(1.2)  # two polls
+        # the appended lines were read, sent and committed: the state is at the new end
+        wait_until(lambda: saved_offset() == log.stat().st_size, timeout=20, every=0.05,
+                   proc=proc, what="the state file after the appended lines")
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=20)
     finally:
