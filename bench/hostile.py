@@ -33,16 +33,17 @@ from wallboard.settings import Settings
 NOW = 1_795_300_000.0
 
 
-def records(queues: int) -> list[tuple[str, bytes]]:
-    out = [("cc.agent-events", orjson.dumps({
+def records(queues: int) -> list[tuple[str, bytes, bytes]]:
+    """(topic, key, value): keyed as the producers key, by agent_id and call_id."""
+    out = [("cc.agent-events", b"a-hostile", orjson.dumps({
         "v": 1, "event_id": "hostile", "type": "agent.state", "ts": rfc3339(NOW - 1),
         "agent_id": "a-hostile", "state": "available",
         "queues": [f"q{i:04d}" for i in range(queues)]}))]
     for i in range(3600):  # an ordinary hour: one call a second over four queues
         call = {"v": 1, "type": "call.queued", "ts": rfc3339(NOW - 3600 + i),
                 "call_id": f"c{i}", "queue": f"q{i % 4:04d}", "event_id": f"q{i}"}
-        out.append(("cc.call-events", orjson.dumps(call)))
-        out.append(("cc.call-events", orjson.dumps(
+        out.append(("cc.call-events", call["call_id"].encode(), orjson.dumps(call)))
+        out.append(("cc.call-events", call["call_id"].encode(), orjson.dumps(
             {**call, "type": "call.answered", "ts": rfc3339(NOW - 3600 + i + 7),
              "event_id": f"a{i}", "agent_id": "a1"})))
     return out
@@ -83,8 +84,8 @@ def main() -> None:
                                                      snapshot_interval_s=3600))
             rt = Runtime(settings, lambda: NOW)
             await rt.start()
-            for offset, (topic, value) in enumerate(recs):
-                await rt.handle(topic, 0, offset, None, value)
+            for offset, (topic, key, value) in enumerate(recs):
+                await rt.handle(topic, 0, offset, key, value)
             runtimes[name] = rt
         try:
             for _ in range(args.repeat):

@@ -50,7 +50,8 @@ def main() -> None:
     parts = Partitions(EngineSettings(), lambda: now, ("cc.call-events", "cc.agent-events"),
                        "bench")
     parts.assign(tp, None)
-    parts.handle_batch(tp, [(i, None, line) for i, line in enumerate(lines)])
+    keys = [e["call_id"].encode() for e in events + waiting]  # keyed as the producers key
+    parts.handle_batch(tp, [(i, keys[i], line) for i, line in enumerate(lines)])
     snap = parts.snapshot(now)
     print(f"engine: {len(lines)} events, {snap['segments']['all']['now']['waiting']} callers "
           f"waiting now")

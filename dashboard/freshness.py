@@ -32,7 +32,7 @@ class Freshness:
     stale: bool
     broker_down: bool
     partitions: list[str]  # the worker's stale partitions, "topic/partition"
-    partitions_age_s: float | None  # how long the stalest of them has had no record
+    partitions_age_s: float | None  # how long the stalest has had no record (or partial)
 
     @property
     def banner_age_s(self) -> float | None:
@@ -84,7 +84,8 @@ def segment_freshness(snapshot: Any, name: str, base_age_s: float | None,
 
 def stale_partitions(snapshot: Any) -> tuple[list[str], float | None]:
     """The worker's stale partitions ("topic/partition") and how long the stalest has gone
-    without a record (``freshness.partitions[].last_record_age_s``), when it says."""
+    without a record (``freshness.partitions[].last_record_age_s``) or, owned by another
+    worker, without a partial from it (``partial_age_s``), when it says."""
     raw = lookup(snapshot, "freshness", "stale_partitions")
     if not isinstance(raw, list):
         return [], None
@@ -94,6 +95,8 @@ def stale_partitions(snapshot: Any) -> tuple[list[str], float | None]:
     for part in parts[:1000] if isinstance(parts, list) else []:
         if isinstance(part, Mapping) and f"{part.get('topic')}/{part.get('partition')}" in names:
             age = as_number(part.get("last_record_age_s"))
+            if age is None and part.get("owner") not in (None, "here"):
+                age = as_number(part.get("partial_age_s"))
             if age is not None:
                 ages.append(age)
     return names, max(ages) if ages else None

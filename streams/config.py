@@ -13,9 +13,16 @@ from .core.checks import DAY_S, check_port, check_range, check_topic
 from .core.config import EngineSettings
 from .core.errors import ConfigError
 
-__all__ = ["STATE_RECORD_MAX_BYTES", "KafkaSettings", "StreamSettings", "WorkerSettings"]
+__all__ = ["DEAD_LETTER_RECORD_MAX_BYTES", "INPUT_RECORD_MAX_BYTES", "STATE_RECORD_MAX_BYTES",
+           "KafkaSettings", "StreamSettings", "WorkerSettings"]
 
 STATE_RECORD_MAX_BYTES = 64 * 1024 * 1024  # one checkpoint record, compressed
+# the input topics' record limit: Kafka's default (message.max.bytes), set on the topics so
+# that a broker with another default does not change it; the contract's events are <= 64 KiB
+INPUT_RECORD_MAX_BYTES = 1_048_588
+# a dead letter is the input record plus headers (reason, source-*): its topic takes twice the
+# input's limit and a margin, so that the copy of any record the input took fits
+DEAD_LETTER_RECORD_MAX_BYTES = 2 * INPUT_RECORD_MAX_BYTES + 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,12 +71,19 @@ class KafkaSettings:
 
     def topic_configs(self) -> dict[str, dict[str, str]]:
         """Topic-level settings for :func:`infra.clients.create_topics`: the internal topics
-        are compacted (the latest record per key survives) and take large records."""
+        are compacted (the latest record per key survives) and take large records; the input
+        topics take :data:`INPUT_RECORD_MAX_BYTES`, the dead-letter topic more
+        (:data:`DEAD_LETTER_RECORD_MAX_BYTES`: the same record plus its headers)."""
         compacted = {"cleanup.policy": "compact",
                      "max.message.bytes": str(STATE_RECORD_MAX_BYTES),
                      "segment.ms": "600000", "min.cleanable.dirty.ratio": "0.1"}
-        return {topic: dict(compacted)
-                for topic in (self.state_topic, self.partials_topic, self.snapshots_topic)}
+        configs = {topic: dict(compacted)
+                   for topic in (self.state_topic, self.partials_topic, self.snapshots_topic)}
+        configs |= {topic: {"max.message.bytes": str(INPUT_RECORD_MAX_BYTES)}
+                    for topic in (self.call_topic, self.agent_topic)}
+        configs[self.dead_letter_topic] = {"max.message.bytes":
+                                           str(DEAD_LETTER_RECORD_MAX_BYTES)}
+        return configs
 
 
 @dataclass(frozen=True)
@@ -85,8 +99,16 @@ class WorkerSettings:
     # "wall": snapshots as of now; "event": as of the event-time watermark (replays)
     clock: str = "wall"
     checkpoint_interval_s: float = 5.0
-    # a partition whose last record or checkpoint is older than this is listed as stale
+    # a partition owned here with records waiting and none read for this long is stale (so
+    # is every partition while the broker is unreachable for this long)
     stale_partition_s: float = 30.0
+    # a partition another worker owns is stale once its newest partial is older than this
+    # (an idle partition's partial goes out every partial_stale_s / 4)
+    partial_stale_s: float = 2.0
+    # the consumer group: a crashed worker's partitions move after about session_timeout_s
+    # (the broker's group.min.session.timeout.ms, 6 s by default, is the floor it accepts)
+    session_timeout_s: float = 6.0
+    heartbeat_interval_s: float = 1.0
     max_batch: int = 2000  # records per poll: bounds the time the consume path holds the loop
 
     def validate(self, section: str) -> None:
@@ -101,6 +123,17 @@ class WorkerSettings:
             raise ConfigError(f"{section}.clock: must be wall or event, got {self.clock!r}")
         check_range(f"{section}.checkpoint_interval_s", self.checkpoint_interval_s, 0.1, 3600)
         check_range(f"{section}.stale_partition_s", self.stale_partition_s, 1, DAY_S)
+        check_range(f"{section}.partial_stale_s", self.partial_stale_s, 1, 3600)
+        if self.partial_stale_s < 3 * self.snapshot_interval_s:
+            raise ConfigError(f"{section}.partial_stale_s: must be at least 3 x "
+                              f"{section}.snapshot_interval_s ({3 * self.snapshot_interval_s:g}),"
+                              f" got {self.partial_stale_s}")
+        check_range(f"{section}.session_timeout_s", self.session_timeout_s, 1, 1800)
+        check_range(f"{section}.heartbeat_interval_s", self.heartbeat_interval_s, 0.1, 600)
+        if self.heartbeat_interval_s > self.session_timeout_s / 3:
+            raise ConfigError(f"{section}.heartbeat_interval_s: must be at most a third of "
+                              f"{section}.session_timeout_s ({self.session_timeout_s / 3:g}), "
+                              f"got {self.heartbeat_interval_s}")
         check_range(f"{section}.max_batch", self.max_batch, 1, 100_000)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +178,9 @@ class Partitions:
         # partials of the partitions other workers own (from the partials topic)
         self.remote: dict[TP, Remote] = {}
         self.expected: set[TP] = set()  # every input partition (from the topics' metadata)
+        # the end offset of every input partition, owned here or not, as this worker last
+        # asked the broker (replaced whole: the snapshot thread may be reading it)
+        self.ends: dict[TP, int] = {}
 
     # -- assignment --------------------------------------------------------------------------
     def assign(self, tp: TP, checkpoint: bytes | None, earliest: int = 0) -> int | None:
@@ -256,6 +259,25 @@ class Partitions:
                 letters.append((offset, letter))
         return letters, None
 
+    def note_end_offsets(self, ends: Mapping[TP, int]) -> None:
+        """End offsets this worker asked the broker for: the lag of its own partitions and,
+        against the next offset in the owner's partial, of the others' (:meth:`remote_lag`)."""
+        self.ends = {**self.ends, **ends}
+        for tp, end in ends.items():
+            state = self.states.get(tp)
+            if state is not None:
+                state.end_offset = max(end, state.end_offset or 0)
+
+    def remote_lag(self, tp: TP, remote: Remote) -> int | None:
+        """The lag of a partition another worker owns, judged here: this worker's end offset
+        of it less the next offset in the owner's newest partial. Not the lag the owner
+        published: a crashed owner's last word would be "caught up" while records pile up.
+        ``None`` until both are known."""
+        end, next_offset = self.ends.get(tp), remote.meta.get("next_offset")
+        if end is None or not isinstance(next_offset, int):
+            return None
+        return max(0, end - next_offset)
+
     def checkpoint(self, tp: TP) -> bytes:
         return encode_checkpoint(self.states[tp], self.app_id, self.clock())
 
@@ -300,7 +322,8 @@ class Partitions:
     def watermark_ms(self) -> int | None:
         """The event-time watermark: the earliest newest-event time of the partitions that
         have events and are not idle; when every such partition is idle, the latest one.
-        Partitions other workers own count through their published partials."""
+        Partitions other workers own count through their published newest event time and
+        the lag judged here (:meth:`remote_lag`)."""
         active, idle = [], []
         for state in self.states.values():
             newest = state.newest_ms
@@ -311,7 +334,7 @@ class Partitions:
             newest = remote.meta.get("newest_ms")
             if tp in self.states or newest is None:
                 continue
-            (idle if remote.meta.get("lag") == 0 else active).append(newest)
+            (idle if self.remote_lag(tp, remote) == 0 else active).append(newest)
         if active:
             return min(active)
         return max(idle) if idle else None
@@ -340,7 +363,8 @@ class Partitions:
 
     def freshness(self, now: float) -> list[dict]:
         """Per partition: where it stands, for the snapshot, health and /metrics. Partitions
-        owned elsewhere come from their published meta; those nobody publishes, all null."""
+        owned elsewhere come from their published meta, their lag from this worker's end
+        offsets (:meth:`remote_lag`); those nobody publishes, all null."""
         def age(t: float | None) -> float | None:
             return None if t is None else round(now - t, 3)
 
@@ -354,7 +378,7 @@ class Partitions:
                    checkpoint_bytes=s.checkpoint_bytes, restored_from=s.restored_from,
                    skipped=s.skipped, gaps=s.gaps, owner="here", partial_age_s=0.0)
                for tp, s in sorted(self.states.items())]
-        out += [row(tp, next_offset=r.meta.get("next_offset"), lag=r.meta.get("lag"),
+        out += [row(tp, next_offset=r.meta.get("next_offset"), lag=self.remote_lag(tp, r),
                     last_event_ms=r.meta.get("newest_ms"),
                     checkpoint_age_s=age(r.meta.get("checkpoint_at")), owner="another worker",
                     partial_age_s=age(r.meta.get("published_at")))

@@ -18,11 +18,13 @@ dead-letter producer and the service lifecycle (see :mod:`streams.worker`).
 
 The rooms: ``consumer`` (:class:`InputConsumer`: the group member, its rebalance listener,
 the checkpoints and the consume loop), ``topics`` (the internal topics read outside the
-group: :func:`read_checkpoints` of the state topic) and ``partials`` (the other workers'
-partials, followed from the partials topic).
+group: :func:`read_checkpoints` of the state topic), ``partials`` (the other workers'
+partials, followed from the partials topic) and ``deadletters`` (:func:`send_dead_letters`,
+truncated when the dead-letter topic refuses a letter as too large).
 """
 
 from .consumer import InputConsumer
+from .deadletters import send_dead_letters
 from .topics import read_checkpoints
 
-__all__ = ["InputConsumer", "read_checkpoints"]
+__all__ = ["InputConsumer", "read_checkpoints", "send_dead_letters"]

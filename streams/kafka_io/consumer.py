@@ -2,7 +2,13 @@
 batches into :class:`~streams.core.partitions.Partitions`, moves state with the partitions
 (its rebalance listener restores a partition from its checkpoint on assign and checkpoints it
 on revoke), checkpoints every ``worker.checkpoint_interval_s``, publishes this worker's
-partials and reconnects after errors."""
+partials, asks for the end offsets of every input partition (the lag of each, owned here or
+not) and reconnects after errors.
+
+The group's session is short (``worker.session_timeout_s``, 6 s, the broker's default floor)
+so that a crashed worker's partitions move soon; membership is dynamic (no
+``group.instance.id``): with static membership a crash waits the same session timeout, and a
+clean stop waits it too instead of leaving the group at once (docs/worker.md)."""
 
 from __future__ import annotations
 
@@ -22,11 +28,17 @@ from ..core.partitions import TP, Partitions, checkpoint_key
 from .partials import PartialsReader
 from .topics import RETRY_S, read_checkpoints, servers
 
-__all__ = ["CHECKPOINT_SEND_TIMEOUT_S", "InputConsumer"]
+__all__ = ["CHECKPOINT_SEND_TIMEOUT_S", "END_OFFSETS_TIMEOUT_S", "REBALANCE_TIMEOUT_S",
+           "InputConsumer"]
 
 log = logging.getLogger("wallboard.kafka")
 
 CHECKPOINT_SEND_TIMEOUT_S = 15.0  # a checkpoint not acknowledged by then is retried later
+# how long a member may take to rejoin in a rebalance (its revoke writes checkpoints first):
+# decoupled from the short session timeout, which only detects a member that is gone
+REBALANCE_TIMEOUT_S = 30.0
+END_OFFSETS_MIN_INTERVAL_S = 0.25  # end offsets asked every snapshot interval, at most 4/s
+END_OFFSETS_TIMEOUT_S = 2.0  # an answer later than this is given up; the next ask follows
 
 
 class _Listener(ConsumerRebalanceListener):
@@ -165,6 +177,28 @@ class InputConsumer:
             except Exception:  # noqa: BLE001 - keep checkpointing
                 log.exception("checkpointing failed")
 
+    async def follow_end_offsets(self, consumer: AIOKafkaConsumer) -> None:
+        """Ask for the end offset of every partition of the input topics (owned here or not)
+        every snapshot interval, each ask bounded by :data:`END_OFFSETS_TIMEOUT_S`; off the
+        consume path, in a task of its own. A partition owned elsewhere is judged against
+        the next offset in its owner's partial, so a crashed owner shows its lag growing."""
+        kafka = self.settings.kafka
+        interval = max(self.settings.worker.snapshot_interval_s, END_OFFSETS_MIN_INTERVAL_S)
+        while True:
+            tps = [TopicPartition(topic, p) for topic in (kafka.call_topic, kafka.agent_topic)
+                   for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            try:
+                if tps:
+                    ends = await asyncio.wait_for(consumer.end_offsets(tps),
+                                                  timeout=END_OFFSETS_TIMEOUT_S)
+                    self.partitions.note_end_offsets(
+                        {(tp.topic, tp.partition): end for tp, end in ends.items()})
+            except (KafkaError, TimeoutError) as exc:
+                log.debug("end offsets not known: %s", exc or type(exc).__name__)
+            except Exception:  # noqa: BLE001 - keep asking: the lag must not freeze for good
+                log.exception("asking for end offsets failed")
+            await asyncio.sleep(interval)
+
     # -- partials of the other workers ------------------------------------------------------
     async def publish(self, partials: dict[TP, bytes], snapshot: bytes | None) -> None:
         """Send this worker's partials (keyed like checkpoints) and its merged snapshot."""
@@ -211,18 +245,26 @@ class InputConsumer:
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=worker.app_id,
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     client_id=f"{worker.app_id}-input",
-                                    max_poll_records=worker.max_batch)
+                                    max_poll_records=worker.max_batch,
+                                    session_timeout_ms=round(worker.session_timeout_s * 1000),
+                                    heartbeat_interval_ms=round(
+                                        worker.heartbeat_interval_s * 1000),
+                                    rebalance_timeout_ms=round(max(
+                                        REBALANCE_TIMEOUT_S, worker.session_timeout_s) * 1000))
         await producer.start()
         try:
             await consumer.start()
             self.producer, self.consumer = producer, consumer
             consumer.subscribe([kafka.call_topic, kafka.agent_topic], listener=_Listener(self))
             self.connected = True
-            checkpointer = asyncio.create_task(self.checkpointer(), name="wallboard-checkpoint")
+            helpers = [asyncio.create_task(self.checkpointer(), name="wallboard-checkpoint"),
+                       asyncio.create_task(self.follow_end_offsets(consumer),
+                                           name="wallboard-end-offsets")]
             try:
                 await self._consume(consumer)
             finally:
-                checkpointer.cancel()
+                for task in helpers:
+                    task.cancel()
         finally:
             self.connected = False
             try:
@@ -237,7 +279,6 @@ class InputConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         partitions = self.partitions
         max_batch = self.settings.worker.max_batch
-        next_ends = 0.0
         while True:
             batch = await consumer.getmany(timeout_ms=200, max_records=max_batch)
             if self.failure is not None:
@@ -255,22 +296,13 @@ class InputConsumer:
                             log.info("%s/%d: read from offset %d, expected %d: seeking back",
                                      tp[0], tp[1], records[0].offset, seek_to)
                             consumer.seek(ktp, seek_to)
-            assigned = consumer.assignment()
-            ends: dict = {}
-            if time.monotonic() >= next_ends and assigned:
-                # highwater() is known only after records came: ask once a second, so that a
-                # partition with nothing to read counts as caught up (lag 0, idle)
-                next_ends = time.monotonic() + 1.0
-                try:
-                    ends = await consumer.end_offsets(list(assigned))
-                except KafkaError as exc:
-                    log.debug("end offsets not known: %s", exc)
-            for ktp in assigned:
+            # the fetch's high watermark, between the asks of follow_end_offsets (which make
+            # a partition with nothing to read count as caught up: lag 0, idle)
+            for ktp in consumer.assignment():
                 state = partitions.states.get((ktp.topic, ktp.partition))
-                if state is not None:
-                    high = max(consumer.highwater(ktp) or 0, ends.get(ktp, 0))
-                    if high or ktp in ends:
-                        state.end_offset = max(high, state.end_offset or 0)
+                high = consumer.highwater(ktp)
+                if state is not None and high:
+                    state.end_offset = max(high, state.end_offset or 0)
             if letters:
                 await self.on_dead_letters(letters)
             await asyncio.sleep(0)  # let HTTP and the publisher in between batches

@@ -2,7 +2,8 @@
 
 Build info, records consumed and dead-lettered by topic (every topic and reason class from
 0), the engine's classifications, the limits' folding, the freshness of each partition this
-worker owns (lag, event time, checkpoint age, stale partitions) and the worker's timings.
+worker owns (lag, event time, checkpoint age), which partitions are stale (every one, whoever
+owns it) and the worker's timings.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from prometheus_client.core import (
     Metric,
 )
 
+from ..core.processor import DEAD_LETTER_OUTCOMES
 from ..core.timefmt import parse_as_of
 from .pipeline import PREFIX, Pipeline
 
 __all__ = ["DEAD_LETTER_CLASSES", "ENGINE_OUTCOMES", "FOLDED_KINDS", "health_families"]
 
-# outcomes of records that were dead-lettered (streams.processor), the "reason class"
-DEAD_LETTER_CLASSES = ("invalid", "tombstone", "internal")
+# outcomes of records that were dead-lettered (streams.core.processor), the "reason class":
+# invalid, key (not keyed by its call_id/agent_id), tombstone, internal
+DEAD_LETTER_CLASSES = DEAD_LETTER_OUTCOMES
 # the engine's classifications of valid events (Engine.outcomes), always exported
 ENGINE_OUTCOMES = ("applied", "held", "orphaned", "duplicate", "already_waiting",
                    "already_handled", "already_ended", "expired")
@@ -32,14 +35,15 @@ FOLDED_KINDS = ("queue_events", "agent_queues")
 
 def health_families(snapshot: Mapping[str, Any], pipe: Pipeline) -> Iterator[Metric]:
     """The worker's own families: build, records consumed and dead-lettered, the engine's
-    classifications, folding, then the freshness of each owned partition and the timings."""
+    classifications, folding, then the freshness of each owned partition (whether each partition
+    is stale: every one) and the timings."""
     p = PREFIX
     info = InfoMetricFamily(f"{p}_build", "The worker's build", labels=list(pipe.info))
     info.add_metric(list(pipe.info.values()), {})
     yield info
     events = CounterMetricFamily(f"{p}_events_consumed", "Records consumed by this process, "
                                  "by topic and outcome (applied, held, duplicate, ...; "
-                                 "dead-lettered: invalid, tombstone, internal)",
+                                 "dead-lettered: invalid, key, tombstone, internal)",
                                  labels=["topic", "outcome"])
     dead = CounterMetricFamily(f"{p}_dead_letters", "Records this process sent to the "
                                "dead-letter topic, by reason class",
@@ -109,7 +113,21 @@ def _partitions(snapshot: Mapping[str, Any], pipe: Pipeline) -> Iterator[Metric]
     stale = GaugeMetricFamily(f"{p}_stale_partitions", "Partitions whose figures may be "
                               "behind (the snapshot's freshness.stale_partitions)")
     stale.add_metric([], len(fresh.get("stale_partitions", [])))
-    yield from (lag, last, event_lag, ckpt, owned, stale)
+    yield from (lag, last, event_lag, ckpt, owned, stale, _stale_each(fresh))
+
+
+def _stale_each(fresh: Mapping[str, Any]) -> Metric:
+    """1 or 0 for every input partition, owned here or not: a crashed owner cannot say that
+    its partitions stopped, the others can (so aggregate with ``max``, not ``sum``)."""
+    family = GaugeMetricFamily(f"{PREFIX}_partition_stale", "1 when this worker's snapshot "
+                               "marks the partition stale (its figures may be behind), else 0; "
+                               "every input partition, whoever owns it: max by (topic, "
+                               "partition) over the workers", labels=["topic", "partition"])
+    names = set(fresh.get("stale_partitions", []))
+    for part in fresh.get("partitions", []):
+        name = f"{part['topic']}/{part['partition']}"
+        family.add_metric([part["topic"], str(part["partition"])], int(name in names))
+    return family
 
 
 def _timings(pipe: Pipeline) -> Iterator[Metric]:

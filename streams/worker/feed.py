@@ -5,24 +5,24 @@ probes the bootstrap servers every ``PROBE_INTERVAL_S`` (logging when the broker
 comes back) and builds the snapshot's ``feed`` block (records, age of the last one, broker
 reachable) and its ``freshness`` block (per partition where it stands, and which partitions
 are stale: their figures may be behind), so that a board can go STALE while the numbers
-freeze.
+freeze. :func:`partition_stale` is the rule, pure.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from infra.clients import connect_reason
 
-from ..config import StreamSettings
+from ..config import StreamSettings, WorkerSettings
 from ..core.partitions import Partitions
 from ..core.timefmt import rfc3339
 
-__all__ = ["PROBE_INTERVAL_S", "Feed", "FeedHealth"]
+__all__ = ["PROBE_INTERVAL_S", "Feed", "FeedHealth", "partition_stale"]
 
 log = logging.getLogger("wallboard.worker")
 
@@ -40,6 +40,30 @@ class Feed:
     unreachable_since: float | None = None
 
 
+def partition_stale(row: Mapping[str, Any], worker: WorkerSettings, *, down_for_s: float,
+                    uptime_s: float) -> bool:
+    """Whether the figures of one ``Partitions.freshness`` row may be behind.
+
+    * the broker unreachable for over ``worker.stale_partition_s``: every partition;
+    * owned here: records waiting (lag > 0, or not known yet) and none read for
+      ``stale_partition_s`` (a worker that started less long ago is not stale yet);
+    * owned by another worker: its newest partial older than ``worker.partial_stale_s``
+      (a few of its refreshes missed: the owner is gone, hung or cut off), whatever the lag;
+    * owned by nobody (no partial at all): once the worker has run ``stale_partition_s``.
+    """
+    limit = worker.stale_partition_s
+    if down_for_s > limit:
+        return True
+    if row["owner"] == "here":
+        age, lag = row["last_record_age_s"], row["lag"]
+        behind = lag is None or lag > 0
+        return behind and (age is None or age > limit) and uptime_s > limit
+    if row["owner"] is None:  # nobody published it: missing, never zero
+        return uptime_s > limit
+    age = row["partial_age_s"]
+    return age is None or age > worker.partial_stale_s
+
+
 class FeedHealth:
     """The broker probe and the ``feed`` and ``freshness`` blocks of the snapshot."""
 
@@ -51,32 +75,26 @@ class FeedHealth:
         self.feed = Feed(started_at=clock())
 
     def freshness_block(self, partitions: list[dict]) -> dict[str, Any]:
-        """Per partition where it stands, and which partitions are stale: their figures may
-        be behind (no progress while records wait, or the broker unreachable)."""
-        limit = self.settings.worker.stale_partition_s
+        """Per partition where it stands and whether it is stale (:func:`partition_stale`:
+        its figures may be behind), and the list of the stale ones."""
+        worker = self.settings.worker
         feed, now = self.feed, self.clock()
         down_for = (now - feed.unreachable_since if feed.broker_reachable is False
                     and feed.unreachable_since is not None else 0.0)
         stale = []
-        grace = now - feed.started_at > limit  # a starting worker is not stale yet
         for p in partitions:
-            if p["owner"] == "here":
-                age = p["last_record_age_s"]
-                behind = p["lag"] is None or p["lag"] > 0
-                late = behind and (age is None or age > limit) and grace
-            elif p["owner"] is None:  # nobody published it: missing, never zero
-                late = grace
-            else:  # another worker's: its partial must be recent
-                late = p["partial_age_s"] is None or p["partial_age_s"] > limit
-            if down_for > limit or late:
+            p["stale"] = partition_stale(p, worker, down_for_s=down_for,
+                                         uptime_s=now - feed.started_at)
+            if p["stale"]:
                 stale.append(f"{p['topic']}/{p['partition']}")
             ms = p.pop("last_event_ms")
             p["last_event"] = None if ms is None else rfc3339(ms / 1000)
         watermark = self.partitions.watermark_ms()
         return {
-            "clock": self.settings.worker.clock,
+            "clock": worker.clock,
             "watermark": None if watermark is None else rfc3339(watermark / 1000),
-            "stale_after_s": limit,
+            "stale_after_s": worker.stale_partition_s,
+            "partial_stale_after_s": worker.partial_stale_s,
             "stale_partitions": stale,
             "partitions": partitions,
         }

@@ -30,7 +30,7 @@ import orjson
 from ..config import StreamSettings
 from ..core.partitions import Partitions, encode_partial
 from ..http import HttpServer
-from ..kafka_io import InputConsumer
+from ..kafka_io import InputConsumer, send_dead_letters
 from ..prometheus import CheckpointedTotals, MetricsRenderer, Pipeline, ProcessCounts
 from .endpoints import Endpoints, Published
 from .feed import FeedHealth
@@ -101,26 +101,14 @@ class Runtime:
         return letter
 
     async def send_dead_letters(self, letters: list) -> None:
-        """Send a batch's dead letters (``(tp, offset, letter)``); never raises."""
-        producer = self.input.producer if self.input is not None else None
-        futures = []
+        """Send a batch's dead letters (``(tp, offset, letter)``,
+        :func:`streams.kafka_io.send_dead_letters`: truncated when the topic refuses them as
+        too large); never raises."""
         for (topic, partition), offset, letter in letters:
             log.warning("dead-lettered %s[%d]@%d: %s", topic, partition, offset, letter.reason)
-            if producer is None:
-                continue
-            # Kafka clients refuse a record with neither key nor value (a tombstone with no
-            # key can still arrive): an empty key keeps the value null.
-            key = b"" if letter.key is None and letter.value is None else letter.key
-            try:
-                futures.append(await producer.send(
-                    self.settings.kafka.dead_letter_topic, letter.value, key=key,
-                    headers=list(letter.headers)))
-            except Exception:  # noqa: BLE001 - never stop the stream over a dead letter
-                log.exception("could not dead-letter %s[%d]@%d (%s)", topic, partition,
-                              offset, letter.reason)
-        for result in await asyncio.gather(*futures, return_exceptions=True):
-            if isinstance(result, BaseException):
-                log.error("a dead letter was not delivered: %s", result)
+        producer = self.input.producer if self.input is not None else None
+        if producer is not None:
+            await send_dead_letters(producer, self.settings.kafka.dead_letter_topic, letters)
 
     # -- snapshots ------------------------------------------------------------------------
     def _freeze(self) -> tuple[float, dict, dict, dict, dict]:
@@ -137,15 +125,17 @@ class Runtime:
                 dict(parts.folded))
 
     def _encode_partials(self, local: dict, now: float) -> dict:
-        """This worker's partials to publish: each at least once a second, and with the next
-        snapshot when its partition consumed something (so the cost follows the snapshot
-        interval and the number of partitions, never the event rate)."""
+        """This worker's partials to publish: each at least every ``partial_stale_s / 4``
+        (the other workers call it stale after four missed), and with the next snapshot when
+        its partition consumed something (so the cost follows the snapshot interval and the
+        number of partitions, never the event rate)."""
         out = {}
         worker_id = self.input.worker_id if self.input is not None else "direct"
+        refresh_s = self.settings.worker.partial_stale_s / 4
         for tp, part in local.items():
             meta = self.partitions.meta(tp, now)
             last = self._partials_sent.get(tp)
-            if last is not None and now - last[0] < 1.0 and last[1] == meta["next_offset"]:
+            if last is not None and now - last[0] < refresh_s and last[1] == meta["next_offset"]:
                 continue
             meta["worker"] = worker_id
             out[tp] = encode_partial(part, meta)

@@ -19,7 +19,8 @@ def test_defaults_are_valid():
 def test_topics_and_their_configs():
     kafka = KafkaSettings()
     assert kafka.topics()["cc.call-events"] == 6 and kafka.topics()["cc.state"] == 1
-    assert set(kafka.topic_configs()) == {"cc.state", "cc.partials", "cc.snapshots"}
+    assert set(kafka.topic_configs()) == {"cc.state", "cc.partials", "cc.snapshots",
+                                          "cc.call-events", "cc.agent-events", "cc.dead-letter"}
     assert kafka.topic_configs()["cc.state"]["cleanup.policy"] == "compact"
 
 

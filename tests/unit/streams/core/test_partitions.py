@@ -33,6 +33,12 @@ def call_lines(n: int, seed: int = 3) -> list[bytes]:
     return lines[:n]
 
 
+def key(line: bytes) -> bytes:
+    """The record key every producer gives an event: its call_id (agent events: agent_id)."""
+    event = orjson.loads(line)
+    return (event["agent_id"] if event["type"] == "agent.state" else event["call_id"]).encode()
+
+
 def fresh(settings: EngineSettings | None = None) -> Partitions:
     return Partitions(settings or EngineSettings(), clock, TOPICS, "app")
 
@@ -41,7 +47,7 @@ def test_a_checkpoint_restores_state_counts_and_the_offset_to_read_from() -> Non
     lines = call_lines(600)
     a = fresh()
     assert a.assign(("calls", 0), None, earliest=0) is None
-    a.handle_batch(("calls", 0), [(i, None, line) for i, line in enumerate(lines[:400])])
+    a.handle_batch(("calls", 0), [(i, key(line), line) for i, line in enumerate(lines[:400])])
     data = a.checkpoint(("calls", 0))
     header, _ = decode_checkpoint(data)
     assert header["next_offset"] == 400 and header["topic"] == "calls"
@@ -51,9 +57,9 @@ def test_a_checkpoint_restores_state_counts_and_the_offset_to_read_from() -> Non
     assert b.counts == a.counts and b.records == 400
     # the consumer may hand over records already inside the checkpoint: skipped, not counted
     letters, seek = b.handle_batch(("calls", 0),
-                                   [(i, None, line) for i, line in enumerate(lines)])
+                                   [(i, key(line), line) for i, line in enumerate(lines)])
     assert (letters, seek) == ([], None)
-    a.handle_batch(("calls", 0), [(i, None, lines[i]) for i in range(400, 600)])
+    a.handle_batch(("calls", 0), [(i, key(lines[i]), lines[i]) for i in range(400, 600)])
     assert b.states[("calls", 0)].skipped == 400
     assert b.snapshot(clock()) == a.snapshot(clock())
     assert b.counts == a.counts and b.records == 600
@@ -63,12 +69,14 @@ def test_records_that_do_not_follow_on_ask_for_a_seek_back_instead_of_being_lost
     lines = call_lines(300)
     p = fresh()
     p.assign(("calls", 1), None, earliest=0)
-    p.handle_batch(("calls", 1), [(i, None, lines[i]) for i in range(100)])
+    p.handle_batch(("calls", 1), [(i, key(lines[i]), lines[i]) for i in range(100)])
     # the consumer read from offset 200 (e.g. a committed offset): nothing applied, seek to 100
-    letters, seek = p.handle_batch(("calls", 1), [(i, None, lines[i]) for i in range(200, 300)])
+    letters, seek = p.handle_batch(("calls", 1),
+                                   [(i, key(lines[i]), lines[i]) for i in range(200, 300)])
     assert (letters, seek) == ([], 100)
     assert p.records == 100
-    letters, seek = p.handle_batch(("calls", 1), [(i, None, lines[i]) for i in range(100, 300)])
+    letters, seek = p.handle_batch(("calls", 1),
+                                   [(i, key(lines[i]), lines[i]) for i in range(100, 300)])
     assert seek is None and p.records == 300
 
 
@@ -76,8 +84,8 @@ def test_a_gap_that_persists_is_accepted_after_a_few_seeks_and_counted(caplog) -
     lines = call_lines(50)
     p = fresh()
     p.assign(("calls", 2), None, earliest=0)
-    p.handle_batch(("calls", 2), [(0, None, lines[0])])
-    batch = [(10 + i, None, lines[i + 1]) for i in range(5)]  # offsets 1..9 are gone
+    p.handle_batch(("calls", 2), [(0, key(lines[0]), lines[0])])
+    batch = [(10 + i, key(lines[i + 1]), lines[i + 1]) for i in range(5)]  # offsets 1..9 are gone
     for _ in range(MAX_REWINDS):
         assert p.handle_batch(("calls", 2), batch) == ([], 1)
     with caplog.at_level(logging.ERROR, logger="wallboard.partitions"):
@@ -97,7 +105,7 @@ def test_a_checkpoint_of_other_engine_settings_is_refused_and_the_partition_repl
         caplog) -> None:
     a = fresh()
     a.assign(("calls", 0), None)
-    a.handle_batch(("calls", 0), [(i, None, line) for i, line in enumerate(call_lines(50))])
+    a.handle_batch(("calls", 0), [(i, key(line), line) for i, line in enumerate(call_lines(50))])
     data = a.checkpoint(("calls", 0))
     other = fresh(replace(EngineSettings(), max_lateness_s=60.0))
     with caplog.at_level(logging.WARNING, logger="wallboard.partitions"):
@@ -137,8 +145,8 @@ def test_the_watermark_is_the_slowest_busy_partition_and_ignores_idle_ones() -> 
     p.assign(("calls", 1), None)
     p.assign(("calls", 2), None)  # no events at all: never holds the watermark back
     assert p.watermark_ms() is None
-    p.handle_batch(("calls", 0), [(i, None, lines[i]) for i in range(300)])
-    p.handle_batch(("calls", 1), [(i, None, lines[i]) for i in range(100)])
+    p.handle_batch(("calls", 0), [(i, key(lines[i]), lines[i]) for i in range(300)])
+    p.handle_batch(("calls", 1), [(i, key(lines[i]), lines[i]) for i in range(100)])
     fast, slow = (p.states[("calls", i)].newest_ms for i in (0, 1))
     assert slow < fast
     for tp, end in ((("calls", 0), 300), (("calls", 1), 500), (("calls", 2), 0)):
@@ -170,7 +178,7 @@ def test_a_partial_survives_its_wire_format_and_merges_with_the_local_ones() -> 
         if tp not in owner.states:
             owner.assign(tp, None)
         offset = offsets[tp] = offsets.get(tp, -1) + 1
-        owner.handle_batch(tp, [(offset, None, line)])
+        owner.handle_batch(tp, [(offset, key(line), line)])
     t = START + 3600
     data = encode_partial(there.states[("calls", 2)].processor.engine.partial(t),
                           there.meta(("calls", 2), t))

@@ -41,18 +41,19 @@ def test_consumed_counts_start_at_zero_with_the_process_and_never_go_down() -> N
 def test_records_applied_after_a_restore_count_before_the_first_render_sees_them() -> None:
     settings = EngineSettings()
     events = Simulator(default_models(2.0), start=START, seed=3).advance(START + 3600)
-    lines = [orjson.dumps(e) for e in events if e["type"] != "agent.state"][:500]
+    keyed = [(e["call_id"].encode(), orjson.dumps(e)) for e in events
+             if e["type"] != "agent.state"][:500]  # keyed as the producers key: call_id
     tp = ("calls", 0)
     first = Partitions(settings, lambda: START + 7200, ("calls", "agents"), "app")
     first.assign(tp, None, earliest=0)
-    first.handle_batch(tp, [(i, None, line) for i, line in enumerate(lines[:300])])
+    first.handle_batch(tp, [(i, key, line) for i, (key, line) in enumerate(keyed[:300])])
     checkpoint = first.checkpoint(tp)
 
     second = Partitions(settings, lambda: START + 7200, ("calls", "agents"), "app")
     assert second.assign(tp, checkpoint) == 300
     restored = dict(second.states[tp].processor.counts)
     assert sum(restored.values()) == 300 and second.states[tp].restored_counts == restored
-    second.handle_batch(tp, [(i, None, lines[i]) for i in range(300, 500)])  # N = 200
+    second.handle_batch(tp, [(i, *keyed[i]) for i in range(300, 500)])  # N = 200
     consumed = ProcessCounts().update(second.states)  # the first render after the restore
     assert sum(consumed.values()) == 200
     assert consumed == {key: n - restored.get(key, 0)

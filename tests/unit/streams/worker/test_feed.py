@@ -23,7 +23,7 @@ def test_health_reports_an_unreachable_broker_and_the_feed_goes_stale():
         rt = make()  # kafka.bootstrap points at a free port: nothing listens there
         await rt.start()
         try:
-            await rt.handle("cc.call-events", 0, 0, None, queued(1, "billing"))
+            await rt.handle("cc.call-events", 0, 0, b"c1", queued(1, "billing"))
             reachable = await rt.probe_broker()
             await rt.publish_once()
             health = orjson.loads((await http_get(rt.http.port, "/api/v1/health"))[1])
