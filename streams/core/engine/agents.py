@@ -1,6 +1,8 @@
 """Agents: each agent's history of states (any arrival order), and the agents by state per
 segment as of an instant, kept up to date from the changes since the last count when the
-instant is at or after every agent event (the live board)."""
+instant is at or after every agent event (the live board). An agent's queue list creates no
+segment: each history keeps the agent's queues, and the agent is counted under the name of
+each (:meth:`Segments.for_agent`), so a segment a call creates later counts them."""
 
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ class Agents:
         # segment (from ``groups``, group -> (count, segments)).
         self._counted: dict[Group, tuple[int, tuple[str, ...]]] = {}
         self._per_segment: dict[str, dict[str, int]] = {}
+        self._epoch = segments.epoch  # the segments' epoch those counts were made in
 
     def apply(self, ev: Event, ms: int) -> str:
         """Apply an ``agent.state`` event at ``ms``."""
@@ -64,8 +67,6 @@ class Agents:
         if len(queues) > limit:  # the excess counts the agent in ``other``
             self.segments.folded["agent_queues"] += len(queues) - limit
             queues = (*queues[:limit], OTHER)
-        for queue in queues:
-            self.segments.own(queue)
         entry = (ms, ev.event_id, ev.state, queues)
         if not history or entry > history[-1]:
             if history:
@@ -94,7 +95,8 @@ class Agents:
                 del history[:keep - 1]
 
     def as_of(self, t: int) -> dict[str, dict[str, int]]:
-        """Agents by state per segment as of ``t`` (segments with none left out)."""
+        """Agents by state per name of :meth:`Segments.for_agent` as of ``t`` (names with none
+        left out): segments, and queues with no segment yet."""
         if t >= self.latest_ms:  # every agent's latest entry applies: count the groups
             return self._latest()
         per: Counter[Group] = Counter()
@@ -110,7 +112,11 @@ class Agents:
 
     def _latest(self) -> dict[str, dict[str, int]]:
         """The agents by their latest entry: the counts of the last call plus the groups
-        whose count changed since (a group keeps the segments it was counted in)."""
+        whose count changed since (a group keeps the segments it was counted in). When the
+        segments' room filled since, queues without a segment moved to ``other``: recount."""
+        if self._epoch != self.segments.epoch:
+            self._epoch = self.segments.epoch
+            self._counted, self._per_segment = {}, {}
         counted, per_segment = self._counted, self._per_segment
         for group, n in self.groups.items():
             old = counted.get(group)

@@ -112,20 +112,19 @@ class CallMachine:
                 if seen.event_id == ev.event_id:
                     self.outcomes["duplicate"] += 1
                     return "duplicate"
-        kind = ev.type
-        key = (ms, TYPE_RANK[kind], ev.event_id)
+        key = (ms, TYPE_RANK[ev.type], ev.event_id)
         last = call.last_ms  # key > the newest key, comparing the times first
         if ms > last or (ms == last and key > call.events[-1][0]):
             call.events.append((key, ev))
             call.last_ms = ms
             cls = self._step(call, ev, ms, emit=True)
             call.classifications.append(cls)
-            # Queue the call for its finalize check, unless this event left a talk open
-            # (answered, or ended with after-call work): a later event or the visit's expiry
-            # will queue it then.
-            if cls != "applied" or not (kind == "call.answered" or (kind == "call.ended"
-                                                                    and ev.acw)):
-                self._final_queue.append((ms, call))
+            # Queue the call for its finalize check, also when this event left a talk open
+            # (answered, or ended with after-call work): the check then puts it in the expiry
+            # queue, so a talk whose end never comes closes max_visit_s after its answer and
+            # the call is dropped into the totals, as a restored engine (which checks every
+            # call) does.
+            self._final_queue.append((ms, call))
             return cls
         return self._apply_late(call, ev, key)
 

@@ -126,7 +126,9 @@ class Engine(Maintenance, Checkpoint):
 
     def partial(self, as_of: float) -> Partial:
         """This engine's mergeable share of the snapshot as of ``as_of``: per segment, the
-        window aggregates (exact sums), the waiting callers and the agents.
+        window aggregates (exact sums), the waiting callers and the agents; and the agents
+        of queues with no segment here (no sums: the merge shows them only where another
+        partial has calls).
 
         :meth:`SnapshotMerger.render` turns one or more partials (e.g. one per Kafka
         partition) into the snapshot; the figures are derived only after the merge, so the
@@ -149,9 +151,13 @@ class Engine(Maintenance, Checkpoint):
         sums = self._sums.update(rows)
         agents = self._agents.as_of(t)
         segments: dict[str, SegmentPart] = {}
-        for name in self._segments.names():
+        names = self._segments.names()
+        for name in names:
             seg_sums, seg_hists = sums.get(name) or (None, None)
             segments[name] = (seg_sums, seg_hists, now.get(name), agents.get(name))
+        # agents of queues with no segment here: another engine's calls may have created it
+        for name in self._segments.agents_only(agents, names):
+            segments[name] = (None, None, None, agents[name])
         return Partial(t, day_start, segments)
 
     # -- for the tests that look inside ----------------------------------------------------------

@@ -1,6 +1,8 @@
 """Snapshot rendering: a :class:`Partial` is one engine's mergeable share of a snapshot, and
 :class:`SnapshotMerger` merges partials (sums, minimums, counts) and only then derives every
-figure of metrics.md and the forecast, so merged partials equal one engine fed every event."""
+figure of metrics.md and the forecast, so merged partials equal one engine fed every event.
+A segment is shown when some partial has calls in it (``all`` and the configured ones always):
+agents alone create none, they count in the segments calls created."""
 
 from __future__ import annotations
 
@@ -59,7 +61,9 @@ class Partial:
     ``(sums, histograms, waiting, agents)``: the packed aggregates of the windows in the order
     of :attr:`SnapshotMerger.keys` (``None`` when the segment has no records here), the
     waiting callers ``[count, earliest queue ms, over T]`` (or ``None``) and the agents by
-    state (or ``None``). Every part is a sum, a minimum or a count: partials merge exactly."""
+    state (or ``None``). A name with agents only (no sums) is a queue with no segment in that
+    engine: it is shown only where another partial has calls in it. Every part is a sum, a
+    minimum or a count: partials merge exactly."""
 
     __slots__ = ("day_start", "segments", "t")
 
@@ -79,6 +83,8 @@ class SnapshotMerger:
         self.settings = settings
         self._window_ms = [(name, length * 1000) for name, length in settings.windows]
         self.keys: list[Any] = [*window_lengths(settings), TODAY]
+        # shown without calls: ``all`` and the configured segments
+        self._kept = {ALL} | {seg.name for seg in settings.segments}
         self._fig_cache: dict[tuple[int, int], dict] = {}
         self._forecast_cache: dict[tuple, dict] = {}
 
@@ -86,11 +92,14 @@ class SnapshotMerger:
         """The snapshot as of ``t`` (ms) of the merged ``partials`` (ideally all as of ``t``:
         a partial as of an earlier instant contributes its figures as of that instant)."""
         merged: dict[str, list] = {}
-        holders: Counter[str] = Counter()
+        holders: Counter[str] = Counter()  # partials with calls (sums) in the segment
         for part in partials:
             for name, values in part.segments.items():
-                holders[name] += 1
+                if values[0] is not None:
+                    holders[name] += 1
                 _merge_into(merged, name, values)
+        for name in [n for n in merged if n not in holders and n not in self._kept]:
+            del merged[name]  # agents only: segments are created by calls
         self._limit(merged, holders)
         keys = self.keys
         zeros = [0] * len(keys)
@@ -128,9 +137,8 @@ class SnapshotMerger:
         """At most ``max_segments`` segments: each partition's engine keeps to the limit on
         its own, so their union may not; the queues held by the fewest partitions (then by
         name) fold into ``other``, as the engine folds queues past the limit."""
-        configured = {seg.name for seg in self.settings.segments}
         room = queue_room(self.settings)
-        queues = [n for n in merged if n not in configured and n not in (ALL, OTHER)]
+        queues = [n for n in merged if n not in self._kept and n != OTHER]
         if len(queues) <= room:
             return
         queues.sort(key=lambda n: (-holders[n], n))

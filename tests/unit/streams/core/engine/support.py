@@ -4,6 +4,8 @@ defaults) unless a test says otherwise."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from schemas import parse_event
 from streams.core.config import EngineSettings, SegmentPolicy
 from streams.core.engine import Engine
@@ -48,3 +50,18 @@ def sim_events(seconds: float, seed: int = 3) -> list[dict]:
     from streams.adapters.simulator import Simulator, default_models
 
     return list(Simulator(default_models(), start=T0, seed=seed).run(T0 + seconds))
+
+
+def at(iso: str) -> float:
+    """The timeline offset (seconds after ``T0``) of an RFC 3339 instant."""
+    return datetime.fromisoformat(iso).timestamp() - T0
+
+
+def ticks(start: float, end: float, step: float = 600.0, queue: str = "ticks") -> list[dict]:
+    """Calls queued in ``queue`` every ``step`` seconds from ``start`` to ``end``: event time
+    moves on (maintenance folds minutes into days, expires visits, drops final calls)."""
+    out, n = [], 0
+    while start + n * step <= end:
+        out.append(ev("call.queued", start + n * step, f"tick{start + n * step}", queue))
+        n += 1
+    return out

@@ -14,7 +14,7 @@ from streams.core.engine.agents import AGENT_STATES, Agents, zero_counts
 from streams.core.engine.clock import NEVER
 from streams.core.engine.segments import Segments
 
-from .support import T0, agent, run, seg
+from .support import T0, agent, ev, run, seg
 
 STATES = ("available", "on_call", "acw", "not_ready", "offline")
 
@@ -42,6 +42,7 @@ def _count(agents: Agents, t: int) -> dict[str, dict[str, int]]:
 
 def test_agents_by_latest_state_at_or_before_t_per_segment():
     engine = run([
+        ev("call.queued", 0, "c1", "billing"), ev("call.queued", 0, "c2", "sales"),  # segments
         agent(0, "a1", "available", ["billing"]),
         agent(0, "a2", "on_call", ["billing", "sales"]),
         agent(1, "a3", "not_ready", ["sales"]), agent(2, "a4", "offline", ["billing"]),
@@ -61,11 +62,20 @@ def test_one_agent_state_with_thousands_of_queues_stays_within_the_limits():
     queues = [f"queue-{i:05d}" for i in range(7999)]
     s = EngineSettings(max_segments=50, max_queues_per_agent=16)
     engine = run([agent(0, "a1", "available", queues)], s)
-    segments = engine.snapshot(T0 + 1)["segments"]
-    assert len(segments) == 18  # all, 16 of the agent's queues, other
-    assert segments["other"]["now"]["agents"]["available"] == 1
-    assert segments["all"]["now"]["agents"]["staffed"] == 1
     assert engine.folded["agent_queues"] == 7999 - 16
+    # no segment from an agent's queue list (issue 19, finding 7): the board shows `all` only
+    assert list(engine.snapshot(T0 + 1)["segments"]) == ["all"]
+    assert engine.segment_names() == ["all"]
+    # the partial carries the agent under its 16 queues and `other` (past the 16), for the
+    # segments other engines' calls create; bounded by the room (48 here)
+    assert len(engine.partial(T0 + 1).segments) == 1 + 16 + 1
+    for e in (ev("call.queued", 2, "c1", "queue-00003"), ev("call.queued", 2, "c2", "q-x")):
+        engine.apply(parse_event(e))
+    segments = engine.snapshot(T0 + 3)["segments"]
+    assert sorted(segments) == ["all", "q-x", "queue-00003"]
+    assert segments["queue-00003"]["now"]["agents"]["available"] == 1  # known before the call
+    assert segments["q-x"]["now"]["agents"]["staffed"] == 0
+    assert segments["all"]["now"]["agents"]["staffed"] == 1
 
 
 def test_a_late_entry_joins_the_history_and_the_latest_stays_the_latest():
