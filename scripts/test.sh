@@ -16,4 +16,8 @@ set +e
 rc=$?
 set -e
 echo "[test] pytest finished in $(( $(date +%s) - start )) s (exit $rc)"
+# In CI also the engine's mutation check (about a minute; docs/metrics-engine.md).
+if [ "$rc" = 0 ] && [ "${CI:-}" = true ]; then
+  .venv/bin/python scripts/mutants.py || rc=$?
+fi
 exit $rc

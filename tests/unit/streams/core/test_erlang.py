@@ -236,21 +236,52 @@ def test_forecast_spec_example():
     assert sl[16] < 0.8 <= sl[17]
 
 
-def test_forecast_not_overloaded():
-    block = forecast(60, 180, 14, 20, 0.8)  # A = 60/900 * 180 = 12 erlangs
-    assert block == {
-        "arrival_rate_per_min": 4.0,
+def test_forecast_not_overloaded_is_reference_row_r4():
+    # R4 of erlang_c_reference.csv: 100 calls per 1800 s (= 50 per 15 minutes), AHT 180 s,
+    # T 20 s, 14 agents: A = 10 erlangs, p_wait 0.1741319, SL 0.88835, ASA 7.83593701 s,
+    # occupancy 0.7142857, 14 agents for 80/20; rounded as the block rounds (6 decimals,
+    # ASA to the millisecond)
+    assert forecast(50, 180, 14, 20, 0.8) == {
+        "arrival_rate_per_min": 3.3333,
         "aht_s": 180.0,
         "staffed": 14,
-        "traffic_erlangs": 12.0,
+        "traffic_erlangs": 10.0,
         "overloaded": False,
-        "p_wait": round(p_wait(12.0, 14), 6),
-        "service_level": round(service_level(12.0, 14, 180, 20), 6),
-        "asa_s": round(asa_s(12.0, 14, 180), 3),
-        "occupancy": round(12 / 14, 6),
-        "agents_required": agents_required(12.0, 180, 20, 0.8),
+        "p_wait": 0.174132,
+        "service_level": 0.88835,
+        "asa_s": 7.836,
+        "occupancy": 0.714286,
+        "agents_required": 14,
     }
-    assert 0 < block["p_wait"] < 1 and block["agents_required"] > 12
+
+
+# rows whose calls per interval make a whole number of calls per 15 minutes
+FORECAST_ROWS = ["R1", "R2", "R3", "R4", "R5", "R8"]
+FORECAST_COLUMNS = (("p_wait", "prob_wait", 6), ("service_level", "service_level", 6),
+                    ("asa_s", "asa_s", 3), ("occupancy", "occupancy", 6))
+
+
+@pytest.mark.parametrize("row_id", FORECAST_ROWS)
+def test_forecast_block_against_the_reference_table(reference, row_id):
+    row = reference[row_id]
+    offered_15m = float(row["calls_per_interval"]) * 900 / float(row["interval_s"])
+    assert offered_15m == int(offered_15m)
+    goal = float(row["service_level_goal"] or 0.8)
+    block = forecast(int(offered_15m), float(row["aht_s"]), int(row["agents"]),
+                     float(row["target_answer_s"]), goal)
+    assert block["traffic_erlangs"] == float(row["traffic_erlangs"])
+    checked = 0
+    for key, column, digits in FORECAST_COLUMNS:
+        for prefix in ("pub", "pwf"):
+            text = row[f"{prefix}_{column}"].strip()
+            if text:  # the published value, give or take its last digit and our rounding
+                tol = published_tolerance(text) + 0.5 * 10.0 ** -digits
+                assert abs(block[key] - float(text)) <= tol, (row_id, prefix, key)
+                checked += 1
+    for prefix in ("pub", "pwf"):
+        if row[f"{prefix}_required_agents"].strip():
+            assert block["agents_required"] == int(row[f"{prefix}_required_agents"])
+    assert checked >= 4
 
 
 def test_forecast_no_traffic():

@@ -2,14 +2,13 @@
 
 The example's segment `billing` (as of 2026-11-22T01:15:00Z, 15-minute window) is produced by
 a hand-made set of calls; every figure of the example follows from the definitions. The
-example rounds for display (0.8333, 2.67, 12.9); we compare at the example's precision.
+example rounds for display (0.8333, 2.67, 12.9); we compare at the example's precision, and
+its `agents_required` as corrected in metrics.md (2026-11-30: 17, not the printed 16).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-
-import pytest
 
 from schemas import parse_event
 from streams.core.config import EngineSettings, SegmentPolicy, SegmentSpec
@@ -28,8 +27,12 @@ EXAMPLE = {
             "aht_s": 290.5, "abandon_rate": 0.0789},
     "forecast": {"arrival_rate_per_min": 2.67, "aht_s": 290.5, "staffed": 12,
                  "traffic_erlangs": 12.9, "overloaded": True, "p_wait": 1.0,
-                 "service_level": 0.0, "asa_s": None, "occupancy": None, "agents_required": 16},
+                 "service_level": 0.0, "asa_s": None, "occupancy": None, "agents_required": 17},
 }
+# the decimals the example prints each figure of the forecast with (p_wait and SL: four, as
+# the rates of the snapshot)
+PRINTED = {"arrival_rate_per_min": 2, "aht_s": 1, "traffic_erlangs": 1, "p_wait": 4,
+           "service_level": 4}
 
 
 def build() -> list[dict]:
@@ -91,14 +94,14 @@ def test_the_metrics_md_snapshot_example_from_hand_built_events():
     assert billing["windows"]["15m"] == EXAMPLE["15m"]
     forecast = billing["forecast"]
     assert list(forecast) == list(EXAMPLE["forecast"])
-    for key, value in EXAMPLE["forecast"].items():
-        if key == "agents_required":
-            continue
-        if isinstance(value, float):
-            assert forecast[key] == pytest.approx(value, abs=0.05), key
-        else:
-            assert forecast[key] == value, key
+    # λ = 40 / 900 s = 2.6667 / min; A = 40 / 900 · 290.5 = 12.9111 erlangs; N = 12 <= A:
+    # overloaded, p_wait 1, SL 0; agents_required 17 (SL(16) = 0.7405, SL(17) = 0.8424)
+    shown = {key: round(value, PRINTED[key]) if key in PRINTED else value
+             for key, value in forecast.items()}
+    assert shown == EXAMPLE["forecast"]
     assert forecast["arrival_rate_per_min"] == 2.6667 and forecast["traffic_erlangs"] == 12.9111
+    assert (forecast["p_wait"], forecast["service_level"]) == (1.0, 0.0)
+    assert forecast["agents_required"] == 17
 
 
 def test_the_example_agents_required_follows_the_formula_not_the_printed_16():
@@ -106,8 +109,8 @@ def test_the_example_agents_required_follows_the_formula_not_the_printed_16():
     # target 0.80; the spec's own formula gives SL(16) = 0.7405 < 0.80 and SL(17) = 0.8424,
     # so the smallest N' meeting the target is 17. We implement the formula.
     a = 40 / 900 * 290.5
-    assert service_level(a, 16, 290.5, 20) == pytest.approx(0.7405, abs=1e-4)
-    assert service_level(a, 17, 290.5, 20) == pytest.approx(0.8424, abs=1e-4)
+    assert round(service_level(a, 16, 290.5, 20), 4) == 0.7405  # the correction's decimals
+    assert round(service_level(a, 17, 290.5, 20), 4) == 0.8424
     engine = Engine(SETTINGS)
     for e in build():
         engine.apply(parse_event(e))
