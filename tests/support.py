@@ -204,14 +204,15 @@ def shared_data(rel: str, env: str) -> Path:
     skip_or_fail(f"shared/{rel} is not here (or set ${env})")
 
 
-def run_async(coro):  # noqa: ANN001, ANN201
-    """``asyncio.run`` in a thread of its own: another test's library (Playwright's sync API)
-    may keep an event loop running in the main thread."""
+def in_own_thread(func, *args):  # noqa: ANN001, ANN002, ANN201
+    """``func(*args)`` in a thread of its own, for code that calls ``asyncio.run``: another
+    test's library (Playwright's sync API) may keep an event loop running in the main thread
+    (``asyncio.run`` there raises). Its exception is re-raised here."""
     result: list = []
 
     def target() -> None:
         try:
-            result.append((True, asyncio.run(coro)))
+            result.append((True, func(*args)))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
             result.append((False, exc))
 
@@ -222,6 +223,11 @@ def run_async(coro):  # noqa: ANN001, ANN201
     if not ok:
         raise value
     return value
+
+
+def run_async(coro):  # noqa: ANN001, ANN201
+    """``asyncio.run(coro)`` in a thread of its own (:func:`in_own_thread`)."""
+    return in_own_thread(asyncio.run, coro)
 
 
 def usage_error_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:

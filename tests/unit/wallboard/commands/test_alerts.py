@@ -8,6 +8,7 @@ import pytest
 
 from alerts.service import AlertService
 from infra.clients import free_port
+from tests.support import run_async
 from wallboard.cli import main
 
 TOKEN = "config-token-0123456789"
@@ -51,13 +52,20 @@ above = 60
 
 @pytest.fixture
 def started(monkeypatch) -> list[AlertService]:
-    """The services ``wallboard alerts`` would serve (not served: no loop, no port)."""
+    """The services ``wallboard alerts`` would serve (not served: no loop, no port). Its
+    ``asyncio.run`` runs off the main thread, where another test's library (Playwright's
+    sync API) may keep a loop running."""
+    from types import SimpleNamespace
+
+    from alerts import commands
+
     services: list[AlertService] = []
 
-    async def serve(self: AlertService, stop) -> None:
-        services.append(self)
+    async def serve(service: AlertService) -> None:
+        services.append(service)
 
-    monkeypatch.setattr(AlertService, "serve", serve)
+    monkeypatch.setattr(commands, "_serve", serve)
+    monkeypatch.setattr(commands, "asyncio", SimpleNamespace(run=run_async))
     return services
 
 
