@@ -1,10 +1,15 @@
 """The wallboard in real headless Chromium: live updates, boards and /detail, zh-CN, the stale
 banner and greyed tiles, breach flash and pattern, the server watchdog, the alert ticker, the
 readability rule measured on the rendered fonts, nothing cut off at 720p/1080p/4K, no console
-errors, and screenshots as artefacts."""
+errors, and screenshots as artefacts.
+
+Every board reads what the real worker serves for a designed event file (``traffic.py``,
+computed once per session by the conftest): ``showcase_series[-1]`` is the showcase's state
+(support in BREACH, 12 callers waiting), ``counting_series`` a caller more per request."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -15,6 +20,7 @@ from dashboard.config import DashboardSettings
 from dashboard.history import History
 from dashboard.source import SnapshotPoller
 from streams.core.config import EngineSettings
+from tests.browser.traffic import decoded, served
 
 pytestmark = pytest.mark.browser
 
@@ -40,36 +46,9 @@ def _iso(t: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
 
 
-def full_segment(waiting: int, oldest, sl, abandon, staffed=12, required=11) -> dict:
-    return {
-        "now": {"waiting": waiting, "oldest_wait_s": oldest, "waiting_over_sl": 1,
-                "agents": {"available": 2, "on_call": staffed - 3, "acw": 1, "not_ready": 3,
-                           "staffed": staffed}},
-        "windows": {"15m": {"offered": 1284, "answered": 1190, "abandoned": 61,
-                            "short_abandoned": 9, "handled": 1180, "service_level": sl,
-                            "asa_s": 11.2, "wait_p90_s": 25.0, "aht_s": 290.5,
-                            "abandon_rate": abandon},
-                    "today": {"service_level": 0.81, "abandon_rate": 0.031, "offered": 5120}},
-        "forecast": {"staffed": staffed, "agents_required": required, "overloaded": False},
-    }
-
-
-def counting_snapshot(n: int) -> dict:
-    """``segments.all.now.waiting`` increases on every request."""
-    return {"as_of": _iso(), "segments": {
-        "all": {"now": {"waiting": n, "oldest_wait_s": None, "waiting_over_sl": 0},
-                "windows": {"15m": {"offered": 10 * n, "answered": 9 * n, "abandoned": n}}},
-        "billing": {"now": {"waiting": 1}, "windows": {"15m": {"offered": 3}}}}}
-
-
-def showcase_snapshot(_n: int) -> dict:
-    return {"as_of": _iso(), "segments": {
-        "all": full_segment(12, 74.0, 0.7833, 0.0436, staffed=41, required=44),
-        "billing": full_segment(3, 42.0, 0.8333, 0.021),
-        "sales": full_segment(0, None, 0.9412, 0.012),
-        "support": full_segment(9, 128.0, 0.5521, 0.118, required=15),
-        "VIP Line": {"now": {"waiting": 0}, "windows": {"15m": {"offered": 27}}},
-    }}
+@pytest.fixture
+def showcase_body(showcase_series) -> bytes:
+    return showcase_series[-1]
 
 
 def js_int(selector: str) -> str:
@@ -77,8 +56,10 @@ def js_int(selector: str) -> str:
             ".replace(/,/g, ''), 10)")
 
 
-def start_board(snapshot_server, dash_server, pollers, make_body, **app_kwargs):
-    snap = snapshot_server(make_body)
+def start_board(snapshot_server, dash_server, pollers, bodies: list[bytes], **app_kwargs):
+    """The board on a poller of a server that answers with ``bodies`` in turn (then the
+    last one)."""
+    snap = snapshot_server(served(bodies))
     poller = SnapshotPoller(snap.url, interval_s=POLL_S, timeout_s=0.5).start()
     pollers.append(poller)
     app_kwargs.setdefault("refresh_ms", REFRESH_MS)
@@ -87,25 +68,25 @@ def start_board(snapshot_server, dash_server, pollers, make_body, **app_kwargs):
     return snap, poller, app
 
 
-def test_numbers_update_live(page, snapshot_server, dash_server, pollers):
-    _, _, app = start_board(snapshot_server, dash_server, pollers, counting_snapshot)
+def test_numbers_update_live(page, snapshot_server, dash_server, pollers, counting_series):
+    _, _, app = start_board(snapshot_server, dash_server, pollers, counting_series)
     page.goto(app.url)
     page.wait_for_function(f"{js_int('#waiting-all')} >= 1", timeout=10_000)
     a = page.evaluate(js_int("#waiting-all"))
     page.wait_for_function(f"{js_int('#waiting-all')} >= {a + 2}", timeout=5_000)
     assert page.inner_text("#clock").endswith(" UTC")
-    assert page.is_hidden("#stale-banner")
-    assert page.inner_text("#sl-all") == "—"  # no service level: a dash, never 0 %
-    assert page.inner_text("#oldest-all") == "—"
+    assert page.is_hidden("#stale-banner")  # the worker's freshness block: nothing stale
+    assert page.inner_text("#sl-all") == "—"  # nobody answered yet: a dash, never 0 %
+    assert re.fullmatch(r"0:[01]\d", page.inner_text("#oldest-all"))  # under 20 s
     assert page.title() == "Contact centre"  # update_title=None: no "Updating..."
     assert page.console_log.errors == []
 
 
 def test_every_configured_board_and_the_detail_page(page, snapshot_server, dash_server, pollers,
-                                                    artifacts):
+                                                    artifacts, showcase_body):
     boards = (ALL_ONLY, TWO, BoardSpec("support", segments=("support",), title="Support",
                                        tiles=("now", "agents", "forecast")))
-    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_snapshot,
+    _, _, app = start_board(snapshot_server, dash_server, pollers, [showcase_body],
                             settings=settings(*boards))
     for board in boards:
         page.goto(f"{app.url}board/{board.name}")
@@ -114,8 +95,9 @@ def test_every_configured_board_and_the_detail_page(page, snapshot_server, dash_
         shown = page.eval_on_selector_all(".tile", "els => els.map(e => e.dataset.tile)")
         assert shown == [f"{t}-{s}" for s in board.segments for t in board.tiles]
     assert page.inner_text(".board-title") == "Support"
-    assert page.inner_text("#required-support") == "15"
-    assert page.inner_text("#forecast-staffed-support") == "12"
+    forecast = decoded(showcase_body)["segments"]["support"]["forecast"]  # Erlang C's figure
+    assert page.inner_text("#required-support") == str(forecast["agents_required"])
+    assert page.inner_text("#forecast-staffed-support") == "12"  # 1 + 8 + 3 agents
 
     page.goto(f"{app.url}board/nope")
     page.wait_for_selector("text=Unknown board 'nope'", timeout=10_000)
@@ -136,8 +118,8 @@ def test_every_configured_board_and_the_detail_page(page, snapshot_server, dash_
     assert page.console_log.errors == []
 
 
-def test_zh_cn_labels(page, snapshot_server, dash_server, pollers, artifacts):
-    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_snapshot,
+def test_zh_cn_labels(page, snapshot_server, dash_server, pollers, artifacts, showcase_body):
+    _, _, app = start_board(snapshot_server, dash_server, pollers, [showcase_body],
                             engine=EngineSettings(timezone="Asia/Shanghai"))
     page.goto(f"{app.url}?lang=zh-CN")
     page.wait_for_function(f"{js_int('#waiting-all')} === 12", timeout=10_000)
@@ -155,8 +137,8 @@ def test_zh_cn_labels(page, snapshot_server, dash_server, pollers, artifacts):
 
 
 def test_stale_banner_and_grey_tiles_then_recovery(page, snapshot_server, dash_server, pollers,
-                                                   artifacts):
-    snap, _, app = start_board(snapshot_server, dash_server, pollers, counting_snapshot,
+                                                   artifacts, counting_series):
+    snap, _, app = start_board(snapshot_server, dash_server, pollers, counting_series,
                                stale_after_s=1.0)
     page.goto(app.url)
     page.wait_for_function(f"{js_int('#waiting-all')} >= 1", timeout=10_000)
@@ -172,15 +154,16 @@ def test_stale_banner_and_grey_tiles_then_recovery(page, snapshot_server, dash_s
     assert page.inner_text(".seg-age").startswith("STALE · ")
     page.screenshot(path=str(artifacts / "wallboard-stale.png"))
 
-    snapshot_server(counting_snapshot, port=port)  # the worker comes back on the same URL
+    snapshot_server(served(counting_series), port=port)  # the worker is back on the same URL
     page.wait_for_selector("#stale-banner", state="hidden", timeout=6_000)
     page.wait_for_selector('[data-tile="now-all"]:not(.stale)', timeout=5_000)
     assert page.console_log.errors == []
 
 
-def test_no_value_flickers_during_refreshes(page, snapshot_server, dash_server, pollers):
+def test_no_value_flickers_during_refreshes(page, snapshot_server, dash_server, pollers,
+                                            showcase_body):
     """Sample the values every animation frame for 3 s: never empty, never a dash."""
-    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_snapshot)
+    _, _, app = start_board(snapshot_server, dash_server, pollers, [showcase_body])
     page.goto(app.url)
     page.wait_for_function(f"{js_int('#waiting-all')} === 12", timeout=10_000)
     seen = page.evaluate("""() => new Promise(done => {
@@ -192,13 +175,14 @@ def test_no_value_flickers_during_refreshes(page, snapshot_server, dash_server, 
             else done(Array.from(seen));
         })();
     })""")
-    assert sorted(seen) == ["abandon-all=4.3%", "sl-all=78%", "staffed-all=41",
+    # 11 of 188 ended calls abandoned; SL 69.5 % with 9 callers waiting past 20 s
+    assert sorted(seen) == ["abandon-all=5.8%", "sl-all=69%", "staffed-all=28",
                             "waiting-all=12"]
 
 
 def test_breach_flashes_five_times_then_stays_marked(page, snapshot_server, dash_server,
-                                                     pollers):
-    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_snapshot,
+                                                     pollers, showcase_body):
+    _, _, app = start_board(snapshot_server, dash_server, pollers, [showcase_body],
                             settings=settings(BoardSpec("s", segments=("support",))))
     page.goto(app.url)
     tile = '[data-tile="now-support"]'
@@ -208,9 +192,15 @@ def test_breach_flashes_five_times_then_stays_marked(page, snapshot_server, dash
     anims = f"document.querySelector('{tile}').getAnimations().length"
     page.evaluate(f"window.__tile = document.querySelector('{tile}')")
     assert page.evaluate(anims) == 1
-    page.wait_for_function(f"{anims} === 0", timeout=8_000)  # re-renders don't restart it
-    time.sleep(1.0)
+    page.wait_for_function(f"{anims} === 0", timeout=8_000)
+    page.evaluate(f"window.__restarts = 0; document.querySelector('{tile}')"
+                  ".addEventListener('animationstart', () => window.__restarts++)")
+    for _ in range(3):  # three more refreshes of the board: none starts the flash again
+        with page.expect_response(lambda r: "_dash-update-component" in r.url,
+                                  timeout=5_000):
+            pass
     assert page.evaluate(anims) == 0
+    assert page.evaluate("window.__restarts") == 0
     style = page.evaluate(f"""(() => {{ const s = getComputedStyle(document.querySelector(
         '{tile}')); return [s.borderTopStyle, s.backgroundImage]; }})()""")
     assert style[0] == "double" and "repeating-linear-gradient" in style[1]  # not hue alone
@@ -218,8 +208,9 @@ def test_breach_flashes_five_times_then_stays_marked(page, snapshot_server, dash
     assert page.console_log.errors == []
 
 
-def test_reduced_motion_never_flashes(page, snapshot_server, dash_server, pollers):
-    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_snapshot,
+def test_reduced_motion_never_flashes(page, snapshot_server, dash_server, pollers,
+                                      showcase_body):
+    _, _, app = start_board(snapshot_server, dash_server, pollers, [showcase_body],
                             settings=settings(BoardSpec("s", segments=("support",))))
     page.emulate_media(reduced_motion="reduce")
     page.goto(app.url)
@@ -228,8 +219,8 @@ def test_reduced_motion_never_flashes(page, snapshot_server, dash_server, poller
 
 
 def test_dashboard_server_outage_banner_and_self_reload(page, snapshot_server, dash_server,
-                                                        pollers):
-    _, poller, app = start_board(snapshot_server, dash_server, pollers, counting_snapshot,
+                                                        pollers, counting_series):
+    _, poller, app = start_board(snapshot_server, dash_server, pollers, counting_series,
                                  reload_after_s=3.0, stale_after_s=1.0)
     page.goto(app.url)
     page.wait_for_function(f"{js_int('#waiting-all')} >= 1", timeout=10_000)
@@ -239,7 +230,11 @@ def test_dashboard_server_outage_banner_and_self_reload(page, snapshot_server, d
     page.wait_for_selector("#link-banner", state="visible", timeout=6_000)
     assert page.inner_text("#link-banner").startswith(
         "DISCONNECTED — wallboard server not responding since ")
-    time.sleep(3.0)  # past reload_after_s: the TV probes /health but must not reload yet
+    # past reload_after_s the TV probes /health (in vain: the server is down) and must not
+    # reload yet
+    with page.expect_event("requestfailed", lambda r: r.url.endswith("/health"),
+                           timeout=10_000):
+        pass
     assert page.evaluate("window.__before_reload") is True
     dash_server(create_app(poller, settings=settings(), refresh_ms=REFRESH_MS), port=port)
     page.wait_for_function("window.__before_reload === undefined", timeout=10_000)
@@ -247,13 +242,14 @@ def test_dashboard_server_outage_banner_and_self_reload(page, snapshot_server, d
     assert page.query_selector("#link-banner") is None or page.is_hidden("#link-banner")
 
 
-def test_alert_ticker_shows_the_alerting_api(page, snapshot_server, dash_server, pollers):
+def test_alert_ticker_shows_the_alerting_api(page, snapshot_server, dash_server, pollers,
+                                             showcase_body):
     alerts = snapshot_server(lambda n: {"alerts": [
         {"labels": {"alertname": "SLLow", "severity": "critical", "queue": "support"},
          "annotations": {"summary": "SL 55%"}, "startsAt": _iso(), "status": "firing"}]})
     alert_poller = SnapshotPoller(alerts.url, interval_s=POLL_S, accept_list=True).start()
     pollers.append(alert_poller)
-    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_snapshot,
+    _, _, app = start_board(snapshot_server, dash_server, pollers, [showcase_body],
                             alerts=alert_poller)
     page.goto(app.url)
     page.wait_for_selector("#ticker .titem", timeout=10_000)
@@ -309,17 +305,14 @@ def _cut_off(page) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_readable_at_5_m_and_nothing_cut_off(browser, snapshot_server, dash_server, pollers,
-                                             artifacts, lang):
+                                             artifacts, lang, showcase_series):
     """1080p: every text's capital height >= 2.5 cm and key numbers >= 6 cm on a 55" TV;
     720p, 1080p and 4K (vh-sized layout): no tile content overflows or leaves the screen."""
     hist = History()
     now = time.time()
-    for i in range(60):  # an hour of history behind the sparklines
-        body = showcase_snapshot(0)
-        body["segments"]["all"]["now"]["waiting"] = (i * 7) % 19
-        body["segments"]["all"]["windows"]["15m"]["service_level"] = 0.6 + (i % 10) / 30
-        hist.add(body, now - 3600 + 60 * i)
-    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_snapshot,
+    for i, body in enumerate(showcase_series):  # the hour behind the sparklines, by minute
+        hist.add(decoded(body), now - 60 * (len(showcase_series) - 1 - i))
+    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_series[-1:],
                             settings=settings(), history=hist)
     for width, height in [(1920, 1080), (1280, 720), (3840, 2160)]:
         context = browser.new_context(viewport={"width": width, "height": height})
@@ -348,8 +341,21 @@ def test_readable_at_5_m_and_nothing_cut_off(browser, snapshot_server, dash_serv
         context.close()
 
 
-def test_readable_with_two_segments_per_page(page, snapshot_server, dash_server, pollers):
-    _, _, app = start_board(snapshot_server, dash_server, pollers, showcase_snapshot,
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "product defect: when the worker's forecast says overloaded, the forecast tile's note "
+    "\"Erlang C (no abandonment) · overloaded\" takes a fourth line and is cut off at 1080p"))
+def test_an_overloaded_forecast_fits_its_tile(page, snapshot_server, dash_server, pollers,
+                                              overloaded_body):
+    assert decoded(overloaded_body)["segments"]["all"]["forecast"]["overloaded"] is True
+    _, _, app = start_board(snapshot_server, dash_server, pollers, [overloaded_body])
+    page.goto(app.url)
+    page.wait_for_selector('[data-tile="forecast-all"].bad', timeout=10_000)
+    assert _cut_off(page) == []
+
+
+def test_readable_with_two_segments_per_page(page, snapshot_server, dash_server, pollers,
+                                             showcase_body):
+    _, _, app = start_board(snapshot_server, dash_server, pollers, [showcase_body],
                             settings=settings(TWO))
     page.goto(app.url)
     page.wait_for_function(f"{js_int('#waiting-billing')} === 3", timeout=10_000)

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import alerts
 
+from .. import args as types
 from ..settings import Settings
 from .common import EXIT_FAILURE, terminate_as_interrupt, url_host
 from .kafka import broker_for, ensure_topics
-from .simulate import factor, sim_length
+from .simulate import factor, sim_length, sim_offset
 
 __all__ = ["add", "cmd_demo", "wait_for_http"]
 
@@ -47,7 +48,8 @@ def wait_for_http(url: str, *, timeout_s: float, alive: Callable[[], bool] | Non
     return False
 
 
-DEMO_ALERTS_PORT = 6068  # the sample rule set's alerts.port
+DEMO_ALERTS_PORT = 6068  # the sample rule set's alerts.port (default of --alerts-port)
+DEMO_SURGE_AFTER_S = 120.0  # the first surge, after the history (default of --surge-after)
 DEMO_BOARD = """# written by `wallboard demo` (used only when no --config is given)
 [dashboard]
 site_name = "Demo contact centre"
@@ -120,22 +122,25 @@ def _spawn_all(children: _Children, settings: Settings, args: argparse.Namespace
                               "--host", settings.worker.host])
     # A new seed per run: call ids must not repeat across runs on a persisted broker.
     # The story: adequate staffing, and billing surges 4x for 6 minutes every 15 minutes
-    # (first 2 minutes after the start): tiles go to BREACH and recover, and the surge
-    # alert fires (about 4 minutes in) and resolves (docs/wallboard.md, docs/alerting.md,
-    # tests/unit/dashboard/test_demo_story.py).
+    # (first 2 minutes after the start, --surge-after): tiles go to BREACH and recover, and
+    # the surge alert fires (about 2 minutes into the surge) and resolves (docs/wallboard.md,
+    # docs/alerting.md, tests/unit/dashboard/test_demo_story.py).
     children.spawn("simulator", [*base, "simulate", *common, "--history", "900",
                                  "--rate", str(args.rate), "--seed", str(time.time_ns() % 2**31),
                                  "--scenario", "story", "--surge-queue", "billing",
-                                 "--surge-after", "120", "--surge-for", "360",
+                                 "--surge-after", f"{args.surge_after:g}", "--surge-for", "360",
                                  "--surge-every", "900", "--surge-factor", "4"])
-    rules = Path(alerts.__file__).parent / "rules.example.toml"
-    children.spawn("alerts", [*base, "alerts", *common, "--rules", str(rules),
-                              "--port", str(DEMO_ALERTS_PORT), "--source", snapshot])
+    # The sample rules unless the user's --config has its own [alerts] (merging the two
+    # would refuse every key both set differently).
+    rules = [] if settings.alerts is not None else [
+        "--rules", str(Path(alerts.__file__).parent / "rules.example.toml")]
+    children.spawn("alerts", [*base, "alerts", *common, *rules,
+                              "--port", str(args.alerts_port), "--source", snapshot])
     board_base = base
     if not args.config:  # the story board: a 5-minute window shows the recovery soon
         demo_config = state_root / "demo" / "wallboard.toml"
         demo_config.parent.mkdir(parents=True, exist_ok=True)
-        demo_config.write_text(DEMO_BOARD.format(alerts_port=DEMO_ALERTS_PORT),
+        demo_config.write_text(DEMO_BOARD.format(alerts_port=args.alerts_port),
                                encoding="utf-8")
         board_base = [*base, "--config", str(demo_config)]
     children.spawn("dashboard", [*board_base, "dashboard", "--port", str(settings.dashboard.port),
@@ -146,7 +151,7 @@ def _worker_url(settings: Settings) -> str:
     return f"http://{url_host(settings.worker.host)}:{settings.worker.port}"
 
 
-def _report_urls(children: _Children, settings: Settings) -> bool:
+def _report_urls(children: _Children, settings: Settings, alerts_port: int) -> bool:
     """Print each URL once it answers, not before; False when the worker or the board
     does not answer."""
     worker_url = _worker_url(settings)
@@ -161,8 +166,8 @@ def _report_urls(children: _Children, settings: Settings) -> bool:
     if not children.answers("dashboard", board_url):
         return False
     print(f"  wallboard:  {board_url}")
-    alerts_url = f"http://127.0.0.1:{DEMO_ALERTS_PORT}/api/v1/alerts"
-    if children.answers("alerts", f"http://127.0.0.1:{DEMO_ALERTS_PORT}/api/v1/health"):
+    alerts_url = f"http://127.0.0.1:{alerts_port}/api/v1/alerts"
+    if children.answers("alerts", f"http://127.0.0.1:{alerts_port}/api/v1/health"):
         print(f"  alerts:     {alerts_url}")
     return True
 
@@ -170,6 +175,8 @@ def _report_urls(children: _Children, settings: Settings) -> bool:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Broker + worker + simulator + alerting + wallboard, until Ctrl-C (or --duration)."""
     terminate_as_interrupt()
+    settings = settings.with_overrides({"worker.port": args.worker_port,
+                                        "dashboard.port": args.board_port})
     broker = broker_for(settings, args)
     was_running = broker.status().running
     broker.start()
@@ -179,7 +186,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     children.log_dir.mkdir(parents=True, exist_ok=True)
     try:
         _spawn_all(children, settings, args, state_root)
-        if not _report_urls(children, settings):
+        if not _report_urls(children, settings, args.alerts_port):
             return EXIT_FAILURE
         print("\nPress Ctrl-C to stop everything.", flush=True)
         return children.watch(args.duration)
@@ -200,5 +207,18 @@ def add(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--duration", type=sim_length, metavar="SECONDS",
                    help="stop after this long, up to 31 days (default: until Ctrl-C)")
     m.add_argument("--keep-kafka", action="store_true", help="leave the broker running")
-    m.add_argument("--state-dir", metavar="DIR", help="broker state (default: .cache/kafka)")
+    m.add_argument("--state-dir", metavar="DIR", help="broker state; the logs and the demo's "
+                   "board settings go beside it (default: .cache/kafka)")
+    types.kafka_flags(m)  # the local broker listens on its port
+    m.add_argument("--controller-port", type=types.port, metavar="PORT",
+                   help="the broker's KRaft controller port (default: its port + 1)")
+    m.add_argument("--worker-port", type=types.port, metavar="PORT",
+                   help="the worker's port (worker.port)")
+    m.add_argument("--board-port", type=types.port, metavar="PORT",
+                   help="the wallboard's port (dashboard.port)")
+    m.add_argument("--alerts-port", type=types.port, default=DEMO_ALERTS_PORT, metavar="PORT",
+                   help=f"the alerting API's port (default: {DEMO_ALERTS_PORT})")
+    m.add_argument("--surge-after", type=sim_offset, default=DEMO_SURGE_AFTER_S,
+                   metavar="SECONDS", help="the first billing surge this long after the start "
+                   f"(default: {DEMO_SURGE_AFTER_S:g}; then every 15 minutes)")
     m.set_defaults(func=cmd_demo)
