@@ -21,7 +21,19 @@ their public names.
 from __future__ import annotations
 
 from .engine import AlertEngine
-from .model import ALL, FIRING, INACTIVE, PENDING, RESOLVED, Instance, Notice, Silence, fingerprint
+from .model import (
+    ALL,
+    FIRING,
+    INACTIVE,
+    PENDING,
+    RESOLVED,
+    Instance,
+    Notice,
+    Notification,
+    Silence,
+    fingerprint,
+    group_key,
+)
 
 __all__ = ["ALL", "FIRING", "INACTIVE", "PENDING", "RESOLVED", "AlertEngine", "Instance",
-           "Notice", "Silence", "fingerprint"]
+           "Notice", "Notification", "Silence", "fingerprint", "group_key"]

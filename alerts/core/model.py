@@ -18,7 +18,8 @@ from streams.core.config import ALL_SEGMENT
 from ..config import Matcher, parse_matcher
 
 __all__ = ["ALL", "FIRING", "INACTIVE", "PENDING", "RESOLVED", "TRACKED", "Instance", "Notice",
-           "Silence", "fingerprint", "identity", "labels", "tracked"]
+           "Notification", "Silence", "fingerprint", "group_key", "identity", "labels",
+           "tracked"]
 
 ALL = ALL_SEGMENT  # the whole centre's segment
 INACTIVE, PENDING, FIRING, RESOLVED = "inactive", "pending", "firing", "resolved"
@@ -111,6 +112,34 @@ class Notice:
     at: float
     prior: tuple[str, float | None, str] = ("", None, "")
     note: str = ""  # the rule's own summary text (``summary`` in its settings)
+
+
+def group_key(group_labels: dict[str, str]) -> str:
+    """An aggregation group's key, as Alertmanager writes it: ``{alertname="sl_low"}``."""
+    inner = ",".join(f'{k}="{group_labels[k]}"' for k in sorted(group_labels))
+    return "{" + inner + "}"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message to a receiver about one aggregation group (the ``group_by`` labels):
+    the group's firing alerts and those resolved since its last notification.
+
+    ``key`` (:func:`group_key` of ``labels``) names the group: a newer notification of the
+    same key supersedes an older one still waiting for delivery. ``reason`` says why it is
+    sent now (``group_wait``, ``group_interval``, ``repeat_interval``)."""
+
+    key: str
+    labels: dict
+    firing: tuple[Notice, ...]
+    resolved: tuple[Notice, ...]
+    reason: str
+    at: float
+
+    @property
+    def alerts(self) -> tuple[Notice, ...]:
+        """Firing first, then resolved."""
+        return self.firing + self.resolved
 
 
 @dataclass(frozen=True)
